@@ -1,0 +1,58 @@
+/**
+ * The one error type that crosses every boundary (engine → worker → main → renderer, CLI).
+ * It says what went wrong, where (file / line / field / setting), and what to do about it,
+ * so that every layer can show it to a user without re-wording it.
+ */
+export interface ErrorLocation {
+  /** A file or folder path the problem is in. */
+  file?: string;
+  /** 1-based line number inside `file`. */
+  line?: number;
+  /** A field, key, tensor or setting name (e.g. `config.json: hidden_size`, `--batch`). */
+  field?: string;
+}
+
+export type SpsErrorCode =
+  | 'FILE_NOT_FOUND'
+  | 'FILE_UNREADABLE'
+  | 'NOT_A_DIRECTORY'
+  | 'NOT_A_FILE'
+  | 'INVALID_JSON'
+  | 'INVALID_SAFETENSORS'
+  | 'TENSOR_MISMATCH'
+  | 'MISSING_TENSOR'
+  | 'UNSUPPORTED_MODEL'
+  | 'INVALID_CONFIG'
+  | 'INVALID_TOKENIZER'
+  | 'INVALID_DATA'
+  | 'SEQUENCE_TOO_LONG'
+  | 'SHAPE_ERROR'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'INVALID_ARGUMENT'
+  | 'INTERNAL';
+
+export class SpsError extends Error {
+  readonly code: SpsErrorCode;
+  readonly location: ErrorLocation | undefined;
+  readonly hint: string | undefined;
+
+  constructor(code: SpsErrorCode, message: string, opts: { location?: ErrorLocation; hint?: string; cause?: unknown } = {}) {
+    super(formatMessage(message, opts.location, opts.hint), opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'SpsError';
+    this.code = code;
+    this.location = opts.location;
+    this.hint = opts.hint;
+  }
+
+  /** Plain-data form for JSON output and process boundaries. */
+  toJSON(): { code: SpsErrorCode; message: string; location?: ErrorLocation; hint?: string } {
+    return { code: this.code, message: this.message, location: this.location, hint: this.hint };
+  }
+}
+
+function formatMessage(message: string, loc: ErrorLocation | undefined, hint: string | undefined): string {
+  let where = '';
+  if (loc?.file !== undefined) where += loc.file + (loc.line !== undefined ? `:${loc.line}` : '');
+  if (loc?.field !== undefined) where += (where ? ' ' : '') + `[${loc.field}]`;
+  return (where ? `${where}: ` : '') + message + (hint ? ` — ${hint}` : '');
+}
