@@ -1,4 +1,5 @@
 import { SpsError } from '../../shared/errors.js';
+import { isFloat } from '../onnx/dtype.js';
 import type { Node, Value } from '../onnx/graph.js';
 import * as op from '../onnx/ops/index.js';
 import { GRAD_RULES } from './registry.js';
@@ -13,10 +14,12 @@ export function gradients(loss: Value, wrt: readonly Value[], seed?: Value): Val
   const graph = loss.graph;
   const nodes = graph.nodes;
 
-  // Forward reachability from the differentiated inputs.
+  // Forward reachability from the differentiated inputs. Only floating-point values carry a
+  // gradient: Shape/Equal/Cast-to-int outputs computed from x (runtime dims of a symbolic
+  // Reshape, a Where condition) are not on a differentiable path.
   const fromWrt = new Set<string>(wrt.map((v) => v.name));
   for (const node of nodes) {
-    if (node.inputs.some((i) => i && fromWrt.has(i.name))) for (const o of node.outputs) fromWrt.add(o.name);
+    if (node.inputs.some((i) => i && fromWrt.has(i.name))) for (const o of node.outputs) if (isFloat(o.dtype)) fromWrt.add(o.name);
   }
   if (!fromWrt.has(loss.name)) throw new SpsError('INTERNAL', `gradients: ${loss.name} does not depend on any of ${wrt.map((v) => v.name).join(', ')}`);
 

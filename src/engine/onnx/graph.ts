@@ -147,8 +147,13 @@ export class Graph {
    * whose runtime value is computed from its terms when a reshape needs it.
    */
   sumDim(...terms: Dim[]): Dim {
-    const nonZero = terms.map(canonicalDim).filter((d) => d !== 0);
-    if (nonZero.every((d) => typeof d === 'number')) return (nonZero as number[]).reduce((a, b) => a + b, 0);
+    // Canonical form: nested sums flattened, numbers folded into one leading constant, symbolic
+    // terms sorted, so equal sums built in any order or grouping compare equal.
+    const flat = terms.map(canonicalDim).flatMap((d) => (typeof d === 'string' ? (this.sumSymbols.get(d) ?? [d]) : [d]));
+    const constant = flat.reduce<number>((a, d) => (typeof d === 'number' ? a + d : a), 0);
+    const syms = flat.filter((d): d is string => typeof d === 'string').sort();
+    const nonZero: Dim[] = constant === 0 ? syms : [constant, ...syms];
+    if (syms.length === 0) return constant;
     if (nonZero.length === 1) return nonZero[0]!;
     const name = `(${nonZero.join('+').replace(/\*/g, 'x')})`;
     this.sumSymbols.set(name, nonZero);

@@ -17,6 +17,12 @@ export interface SessionOptions {
   /** Write the optimised graph here (debugging / profiling). */
   optimizedModelPath?: string;
   enableProfiling?: boolean;
+  /**
+   * onnxruntime's graph optimisation level. 'all' fuses (RMSNorm, GELU, SiLU → QuickGelu, …)
+   * with float32-only kernels; the float64 verification mode uses 'basic' so every op keeps
+   * its double kernel.
+   */
+  optimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
 export type HostTensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
@@ -55,7 +61,7 @@ export class GraphSession {
     if (opts.disablePrepacking) sessionExtra.disable_prepacking = '1';
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider],
-      graphOptimizationLevel: 'all',
+      graphOptimizationLevel: opts.optimizationLevel ?? 'all',
       extra: { session: sessionExtra },
       ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
       ...(opts.optimizedModelPath ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),

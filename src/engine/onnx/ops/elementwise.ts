@@ -47,6 +47,8 @@ export const sqrt = (x: Value): Value => unaryFloat('Sqrt', x);
 export const reciprocal = (x: Value): Value => unaryFloat('Reciprocal', x);
 export const tanh = (x: Value): Value => unaryFloat('Tanh', x);
 export const sigmoid = (x: Value): Value => unaryFloat('Sigmoid', x);
+export const cos = (x: Value): Value => unaryFloat('Cos', x);
+export const sin = (x: Value): Value => unaryFloat('Sin', x);
 export const identity = (x: Value): Value => x.graph.addNode('Identity', [x], {}, [{ dtype: x.dtype, shape: x.shape }])[0]!;
 
 export function cast(x: Value, to: DType): Value {
@@ -54,9 +56,13 @@ export function cast(x: Value, to: DType): Value {
   return x.graph.addNode('Cast', [x], { to: { kind: 'int', value: ONNX_DTYPE_CODE[to] } }, [{ dtype: to, shape: x.shape }])[0]!;
 }
 
-export function where(cond: Value, a: Operand, b: Operand): Value {
+/** Where(cond, a, b); when both branches are numbers, `dtype` gives their type. */
+export function where(cond: Value, a: Operand, b: Operand, dtype?: DType): Value {
   checkDType('Where', 'condition', cond, ['bool']);
-  const [x, y] = toValues('Where', a, b);
+  const [x, y] =
+    typeof a === 'number' && typeof b === 'number'
+      ? [cond.graph.scalar(a, dtype ?? 'float32'), cond.graph.scalar(b, dtype ?? 'float32')]
+      : toValues('Where', a, b);
   checkSameDType('Where', x, y, 'X', 'Y');
   const shape = broadcastShapes('Where', [cond.shape, x.shape, y.shape], ['condition', 'X', 'Y']);
   return cond.graph.addNode('Where', [cond, x, y], {}, [{ dtype: x.dtype, shape }])[0]!;

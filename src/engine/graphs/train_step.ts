@@ -1,0 +1,30 @@
+import { SpsError } from '../../shared/errors.js';
+import { gradients } from '../autodiff/gradients.js';
+import type { DType } from '../onnx/dtype.js';
+import type { Graph } from '../onnx/graph.js';
+import * as op from '../onnx/ops/index.js';
+import type { LoadedModel } from '../models/load_model.js';
+import { buildTrunk, INPUT, logitsAt } from './transformer.js';
+
+export const TRAIN_OUTPUT = { loss: 'loss', grad: 'grad_soft_prompt' } as const;
+
+/**
+ * The train step: loss = token-level mean cross-entropy over the label rows, and
+ * d(loss)/d(soft prompt) by our reverse-mode autodiff. Inputs as the forward graph, plus
+ * label_ids [K] (the target token of each row in positions [K]). Logits exist only for the
+ * K label rows, never for the whole sequence.
+ */
+export function buildTrainStepGraph(model: LoadedModel, opts: { numVirtualTokens: number; dtype: DType }): Graph {
+  if (opts.numVirtualTokens < 1) throw new SpsError('INVALID_ARGUMENT', 'a train step needs at least one virtual token');
+  const trunk = buildTrunk(model, 'train_step', opts);
+  const g = trunk.ctx.graph;
+  const positions = g.input(INPUT.positions, 'int64', ['K']);
+  const labels = g.input(INPUT.labels, 'int64', ['K']);
+  const logp = op.logSoftmax(logitsAt(model, trunk, positions), -1);
+  const picked = op.gatherElements(logp, op.unsqueeze(labels, [1]), 1); // [K, 1]
+  const loss = op.neg(op.reduceMean(picked, [0, 1], false));
+  const [grad] = gradients(loss, [trunk.prompt!]);
+  g.output(loss, TRAIN_OUTPUT.loss);
+  g.output(grad!, TRAIN_OUTPUT.grad);
+  return g;
+}

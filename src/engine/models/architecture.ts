@@ -1,0 +1,23 @@
+import type { Value } from '../onnx/graph.js';
+import type { BuildContext } from './build_context.js';
+import type { RawConfig } from './model_config.js';
+import type { AttentionInputs } from './parts/attention.js';
+import type { ModelSpec } from './spec.js';
+
+/**
+ * One architecture (one `model_type`): how to read its config and how to emit its graph.
+ * The graph builders (src/engine/graphs) compose these pieces with the soft prompt.
+ */
+export interface Architecture {
+  readonly modelType: string;
+  parseConfig(raw: RawConfig, file: string): ModelSpec;
+  /** Token embeddings [B, L, d] for ids [B, L]. */
+  embedTokens(ctx: BuildContext, ids: Value): Value;
+  /** Adds absolute position embeddings to [B, T, d] inputs (gpt2); identity for RoPE models. */
+  addPositions(ctx: BuildContext, h: Value, inputs: AttentionInputs): Value;
+  /** The decoder blocks on flattened rows [B·T, d] → [B·T, d] (before the final norm). */
+  blocks(ctx: BuildContext, h: Value, inputs: AttentionInputs): Value;
+  finalNorm(ctx: BuildContext, h: Value): Value;
+  /** Logits [K, V] for rows [K, d]. */
+  lmHead(ctx: BuildContext, h: Value): Value;
+}

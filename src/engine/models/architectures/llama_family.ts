@@ -1,0 +1,130 @@
+import { SpsError } from '../../../shared/errors.js';
+import type { Value } from '../../onnx/graph.js';
+import * as op from '../../onnx/ops/index.js';
+import type { Architecture } from '../architecture.js';
+import type { BuildContext } from '../build_context.js';
+import { optionalBoolean, optionalIdList, optionalInteger, optionalNumber, optionalString, requireInteger, type RawConfig } from '../model_config.js';
+import { activation } from '../parts/activations.js';
+import { attention, type AttentionInputs } from '../parts/attention.js';
+import { linear } from '../parts/linear.js';
+import { rmsNorm } from '../parts/norms.js';
+import type { ModelSpec, RopeSpec } from '../spec.js';
+
+/**
+ * Llama-style decoders (pre-RMSNorm, RoPE, grouped-query attention, gated MLP), which
+ * llama, mistral, qwen2 and qwen3 share; each model_type file sets the differences.
+ */
+export interface LlamaVariant {
+  modelType: string;
+  /** Reads qkv/o/mlp bias flags, q/k norm and sliding window from the config. */
+  parseExtras(raw: RawConfig, file: string): Pick<ModelSpec, 'qkvBias' | 'oBias' | 'mlpBias' | 'qkNorm' | 'slidingWindow'>;
+}
+
+export function parseRope(raw: RawConfig, file: string, headDim: number): RopeSpec {
+  const theta = optionalNumber(raw, 'rope_theta', 10000, file);
+  const partial = optionalNumber(raw, 'partial_rotary_factor', 1, file);
+  if (partial !== 1) throw new SpsError('UNSUPPORTED_MODEL', `partial_rotary_factor ${partial} is not supported (only 1)`, { location: { file, field: 'partial_rotary_factor' } });
+  const scaling = raw.rope_scaling as Record<string, unknown> | null | undefined;
+  if (scaling === undefined || scaling === null) return { theta, dim: headDim, scaling: { type: 'default' } };
+  if (typeof scaling !== 'object') throw new SpsError('INVALID_CONFIG', 'rope_scaling must be an object or null', { location: { file, field: 'rope_scaling' } });
+  const type = String(scaling.rope_type ?? scaling.type ?? 'default');
+  const num = (k: string) => {
+    const v = scaling[k];
+    if (typeof v !== 'number') throw new SpsError('INVALID_CONFIG', `rope_scaling.${k} must be a number for rope_type ${type}`, { location: { file, field: `rope_scaling.${k}` } });
+    return v;
+  };
+  switch (type) {
+    case 'default':
+      return { theta, dim: headDim, scaling: { type: 'default' } };
+    case 'linear':
+      return { theta, dim: headDim, scaling: { type: 'linear', factor: num('factor') } };
+    case 'llama3':
+      return {
+        theta,
+        dim: headDim,
+        scaling: { type: 'llama3', factor: num('factor'), lowFreqFactor: num('low_freq_factor'), highFreqFactor: num('high_freq_factor'), originalMaxPositions: num('original_max_position_embeddings') },
+      };
+    default:
+      throw new SpsError('UNSUPPORTED_MODEL', `rope_scaling type "${type}" is not supported`, { location: { file, field: 'rope_scaling' }, hint: 'supported: default, linear, llama3' });
+  }
+}
+
+function parseLlamaConfig(variant: LlamaVariant, raw: RawConfig, file: string): ModelSpec {
+  const hiddenSize = requireInteger(raw, 'hidden_size', file);
+  const numHeads = requireInteger(raw, 'num_attention_heads', file);
+  const numKvHeads = optionalInteger(raw, 'num_key_value_heads', numHeads, file);
+  const headDim = optionalInteger(raw, 'head_dim', Math.floor(hiddenSize / numHeads), file);
+  if (numHeads % numKvHeads !== 0) {
+    throw new SpsError('INVALID_CONFIG', `num_attention_heads (${numHeads}) must be a multiple of num_key_value_heads (${numKvHeads})`, { location: { file, field: 'num_key_value_heads' } });
+  }
+  if (headDim % 2 !== 0) throw new SpsError('INVALID_CONFIG', `head_dim ${headDim} must be even for rotary embeddings`, { location: { file, field: 'head_dim' } });
+  const act = optionalString(raw, 'hidden_act', 'silu', file);
+  if (act !== 'silu') throw new SpsError('UNSUPPORTED_MODEL', `hidden_act "${act}" is not supported for ${variant.modelType}`, { location: { file, field: 'hidden_act' }, hint: 'supported: silu' });
+  return {
+    modelType: variant.modelType,
+    hiddenSize,
+    numLayers: requireInteger(raw, 'num_hidden_layers', file),
+    numHeads,
+    numKvHeads,
+    headDim,
+    intermediateSize: requireInteger(raw, 'intermediate_size', file),
+    vocabSize: requireInteger(raw, 'vocab_size', file),
+    maxPositions: optionalInteger(raw, 'max_position_embeddings', 2048, file),
+    norm: { kind: 'rms', eps: optionalNumber(raw, 'rms_norm_eps', 1e-6, file) },
+    positions: { kind: 'rope', rope: parseRope(raw, file, headDim) },
+    activation: 'silu',
+    tieWordEmbeddings: optionalBoolean(raw, 'tie_word_embeddings', false, file),
+    ...variant.parseExtras(raw, file),
+    bosTokenId: optionalIdList(raw, 'bos_token_id', file)[0],
+    eosTokenIds: optionalIdList(raw, 'eos_token_id', file),
+  };
+}
+
+function block(ctx: BuildContext, h: Value, layer: number, inputs: AttentionInputs): Value {
+  const s = ctx.spec;
+  const p = `model.layers.${layer}`;
+  const d = s.hiddenSize;
+  const eps = s.norm.eps;
+  const x = rmsNorm(h, ctx.weight(`${p}.input_layernorm.weight`, [d]), eps);
+  const q = linear(ctx, x, `${p}.self_attn.q_proj`, d, s.numHeads * s.headDim, s.qkvBias);
+  const k = linear(ctx, x, `${p}.self_attn.k_proj`, d, s.numKvHeads * s.headDim, s.qkvBias);
+  const v = linear(ctx, x, `${p}.self_attn.v_proj`, d, s.numKvHeads * s.headDim, s.qkvBias);
+  const heads = {
+    numHeads: s.numHeads,
+    numKvHeads: s.numKvHeads,
+    headDim: s.headDim,
+    ...(s.qkNorm
+      ? {
+          qNorm: (t: Value) => rmsNorm(t, ctx.weight(`${p}.self_attn.q_norm.weight`, [s.headDim]), eps),
+          kNorm: (t: Value) => rmsNorm(t, ctx.weight(`${p}.self_attn.k_norm.weight`, [s.headDim]), eps),
+        }
+      : {}),
+  };
+  const a = attention(q, k, v, heads, inputs);
+  const h1 = op.add(h, linear(ctx, a, `${p}.self_attn.o_proj`, s.numHeads * s.headDim, d, s.oBias));
+  const y = rmsNorm(h1, ctx.weight(`${p}.post_attention_layernorm.weight`, [d]), eps);
+  const gate = linear(ctx, y, `${p}.mlp.gate_proj`, d, s.intermediateSize, s.mlpBias);
+  const up = linear(ctx, y, `${p}.mlp.up_proj`, d, s.intermediateSize, s.mlpBias);
+  const down = linear(ctx, op.mul(activation(s.activation, gate), up), `${p}.mlp.down_proj`, s.intermediateSize, d, s.mlpBias);
+  return op.add(h1, down);
+}
+
+export function llamaFamily(variant: LlamaVariant): Architecture {
+  return {
+    modelType: variant.modelType,
+    parseConfig: (raw, file) => parseLlamaConfig(variant, raw, file),
+    embedTokens: (ctx, ids) => op.gather(ctx.weight('model.embed_tokens.weight', [ctx.spec.vocabSize, ctx.spec.hiddenSize]), ids, 0),
+    addPositions: (_ctx, h) => h,
+    blocks: (ctx, h, inputs) => {
+      let x = h;
+      for (let i = 0; i < ctx.spec.numLayers; i++) x = block(ctx, x, i, inputs);
+      return x;
+    },
+    finalNorm: (ctx, h) => rmsNorm(h, ctx.weight('model.norm.weight', [ctx.spec.hiddenSize]), ctx.spec.norm.eps),
+    lmHead: (ctx, h) => {
+      const { vocabSize: V, hiddenSize: d } = ctx.spec;
+      const name = ctx.spec.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight';
+      return op.gemm(h, ctx.weight(name, [V, d], 'language-model head'), undefined, { transB: true });
+    },
+  };
+}

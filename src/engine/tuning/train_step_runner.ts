@@ -1,0 +1,72 @@
+import type { TokenizedExample } from '../data/example.js';
+import { labelledBatch } from '../graphs/feeds.js';
+import { buildTrainStepGraph, TRAIN_OUTPUT } from '../graphs/train_step.js';
+import { INPUT } from '../graphs/transformer.js';
+import type { LoadedModel } from '../models/load_model.js';
+import { GraphSession, tensor, type ProviderName } from '../runtime/session.js';
+import type { SoftPrompt } from './soft_prompt.js';
+
+export interface LossAndGrad {
+  /** Token-level mean cross-entropy over all label tokens given. */
+  loss: number;
+  grad: Float64Array;
+  numLabelTokens: number;
+}
+
+export interface ComputeOptions {
+  dtype: 'float32' | 'float64';
+  provider?: ProviderName;
+}
+
+/** A compiled train-step graph for one model and prompt length. */
+export class TrainStepRunner {
+  private constructor(
+    readonly model: LoadedModel,
+    readonly numVirtualTokens: number,
+    readonly dtype: 'float32' | 'float64',
+    private readonly session: GraphSession,
+  ) {}
+
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: ComputeOptions): Promise<TrainStepRunner> {
+    const graph = buildTrainStepGraph(model, { numVirtualTokens, dtype: opts.dtype });
+    const session = await GraphSession.create(graph, { externalDataFolder: model.dir, provider: opts.provider ?? 'cpu', optimizationLevel: opts.dtype === 'float64' ? 'basic' : 'all' });
+    return new TrainStepRunner(model, numVirtualTokens, opts.dtype, session);
+  }
+
+  /** Loss and gradient for one batch. */
+  async step(prompt: SoftPrompt, examples: readonly TokenizedExample[]): Promise<LossAndGrad> {
+    const batch = labelledBatch(this.model.spec, this.numVirtualTokens, examples, padIdOf(this.model));
+    const data = this.dtype === 'float32' ? Float32Array.from(prompt.data) : prompt.data;
+    const out = await this.session.run({ ...batch.feeds, [INPUT.prompt]: tensor(this.dtype, [prompt.numVirtualTokens, prompt.dim], data) });
+    return { loss: Number(out[TRAIN_OUTPUT.loss]!.data[0]), grad: Float64Array.from(out[TRAIN_OUTPUT.grad]!.data as Float32Array), numLabelTokens: batch.numLabelTokens };
+  }
+
+  /**
+   * Loss and gradient over many examples in batches of `batchSize`: the token-level mean
+   * over all their label tokens (each batch weighted by its share of label tokens).
+   */
+  async lossAndGrad(prompt: SoftPrompt, examples: readonly TokenizedExample[], batchSize: number): Promise<LossAndGrad> {
+    const parts: LossAndGrad[] = [];
+    for (let i = 0; i < examples.length; i += batchSize) parts.push(await this.step(prompt, examples.slice(i, i + batchSize)));
+    const total = parts.reduce((a, p) => a + p.numLabelTokens, 0);
+    const grad = new Float64Array(prompt.data.length);
+    let loss = 0;
+    for (const p of parts) {
+      const w = p.numLabelTokens / total;
+      loss += w * p.loss;
+      for (let j = 0; j < grad.length; j++) grad[j]! += w * p.grad[j]!;
+    }
+    return { loss, grad, numLabelTokens: total };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Padding positions are masked out, so any valid id works; prefer the model's own pad/eos. */
+export function padIdOf(model: LoadedModel): number {
+  const pad = model.config.pad_token_id;
+  if (typeof pad === 'number' && pad >= 0 && pad < model.spec.vocabSize) return pad;
+  return 0;
+}
