@@ -1,5 +1,4 @@
 import { SpsError } from '../../../shared/errors.js';
-import * as op from '../../onnx/ops/index.js';
 import { constInts, dOut, input, type GradRule } from '../grad_context.js';
 
 /** Pads dy with zeros back to the input's extent (static single-axis slices, step 1). */

@@ -1,0 +1,43 @@
+import { tokenizeExample } from '../../engine/data/example.js';
+import { readJsonlExamples } from '../../engine/data/jsonl_examples.js';
+import { checkLength } from '../../engine/graphs/feeds.js';
+import { loadModel } from '../../engine/models/load_model.js';
+import { readSoftPrompt, writeSoftPrompt } from '../../engine/tuning/prompt_file.js';
+import { softPrompt } from '../../engine/tuning/soft_prompt.js';
+import { TrainStepRunner } from '../../engine/tuning/train_step_runner.js';
+import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.js';
+import type { CliIO } from '../io.js';
+
+export const gradHelp = `sps grad --model DIR --soft-prompt FILE --data FILE.jsonl [--dtype float32|float64] [--batch B] --out GRAD.safetensors
+
+Loss and d(loss)/d(soft prompt) over every example of a JSONL file ({"input","output"} or
+{"text"} per line), as the trainer computes them: token-level mean cross-entropy over the
+output tokens. Prints {"loss": L, "n_label_tokens": K}; writes the gradient as the tensor
+prompt_embeddings [n, hidden] (F64 with --dtype float64, else F32).`;
+
+export async function gradCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseFlags(argv, {
+    model: { type: 'string' },
+    'soft-prompt': { type: 'string' },
+    data: { type: 'string' },
+    dtype: { type: 'string' },
+    batch: { type: 'string' },
+    out: { type: 'string' },
+  }, 'grad');
+  const model = loadModel(requireFlag(values.model, 'model', 'grad'));
+  const prompt = readSoftPrompt(requireFlag(values['soft-prompt'], 'soft-prompt', 'grad'), model.spec.hiddenSize);
+  const examples = readJsonlExamples(requireFlag(values.data, 'data', 'grad')).map((e) => tokenizeExample(model.tokenizer, e));
+  const out = requireFlag(values.out, 'out', 'grad');
+  const dtype = choiceFlag(values.dtype, 'dtype', ['float32', 'float64'] as const, 'float32');
+  const batch = intFlag(values.batch, 'batch', 8);
+  for (const ex of examples) checkLength(model.spec, prompt.numVirtualTokens, ex);
+  const runner = await TrainStepRunner.create(model, prompt.numVirtualTokens, { dtype });
+  try {
+    const r = await runner.lossAndGrad(prompt, examples, batch);
+    writeSoftPrompt(out, softPrompt(prompt.numVirtualTokens, prompt.dim, r.grad), dtype === 'float64' ? 'F64' : 'F32');
+    io.stdout(JSON.stringify({ loss: r.loss, n_label_tokens: r.numLabelTokens }) + '\n');
+  } finally {
+    await runner.release();
+  }
+  return 0;
+}

@@ -1,0 +1,50 @@
+import { SpsError } from '../shared/errors.js';
+import { generateCommand, generateHelp } from './commands/generate.js';
+import { gradCommand, gradHelp } from './commands/grad.js';
+import type { CliIO } from './io.js';
+
+interface Command {
+  run: (argv: string[], io: CliIO) => Promise<number>;
+  help: string;
+  summary: string;
+}
+
+/** One verb per job (DESIGN.md §7); flags named after job-config fields. */
+const COMMANDS: Record<string, Command> = {
+  generate: { run: generateCommand, help: generateHelp, summary: 'greedy continuation with or without a soft prompt' },
+  grad: { run: gradCommand, help: gradHelp, summary: 'loss and d(loss)/d(soft prompt) over a JSONL file' },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `Soft Prompt Studio — headless CLI\n\nusage: sps <command> [flags]   (sps <command> --help)\n\n${lines.join('\n')}\n`;
+}
+
+/**
+ * Runs one CLI invocation; returns the exit code. Errors print as one line saying what, where
+ * and what to do (as JSON when --json was given), never as a stack trace.
+ */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`sps: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(command.help + '\n');
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    const err = e instanceof SpsError ? e : new SpsError('INTERNAL', (e as Error)?.stack ?? String(e));
+    if (rest.includes('--json')) io.stderr(JSON.stringify({ error: err.toJSON() }) + '\n');
+    else io.stderr(`sps ${name}: error: ${err.message}\n`);
+    return err.code === 'INVALID_ARGUMENT' ? 2 : 1;
+  }
+}
