@@ -22,9 +22,9 @@ export function buildTrainStepGraph(model: LoadedModel, opts: { numVirtualTokens
   const labels = g.input(INPUT.labels, 'int64', ['K']);
   const logp = op.logSoftmax(logitsAt(model, trunk, positions), -1);
   const picked = op.gatherElements(logp, op.unsqueeze(labels, [1]), 1); // [K, 1]
-  const loss = op.neg(op.reduceMean(picked, [0, 1], false));
+  // The loss output is named before differentiation, so every backward node follows it.
+  const loss = g.output(op.neg(op.reduceMean(picked, [0, 1], false)), TRAIN_OUTPUT.loss);
   const [grad] = gradients(loss, [trunk.prompt!]);
-  g.output(loss, TRAIN_OUTPUT.loss);
   g.output(grad!, TRAIN_OUTPUT.grad);
   return g;
 }
