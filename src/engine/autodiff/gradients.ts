@@ -1,6 +1,5 @@
 import { SpsError } from '../../shared/errors.js';
 import { isFloat } from '../onnx/dtype.js';
-import { isFloat } from '../onnx/dtype.js';
 import type { Node, Value } from '../onnx/graph.js';
 import * as op from '../onnx/ops/index.js';
 import { GRAD_RULES } from './registry.js';

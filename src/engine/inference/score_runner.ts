@@ -1,0 +1,57 @@
+import type { TokenizedExample } from '../data/example.js';
+import { labelledBatch } from '../graphs/feeds.js';
+import { buildScoreGraph, SCORE_OUTPUT } from '../graphs/score.js';
+import { INPUT } from '../graphs/transformer.js';
+import type { LoadedModel } from '../models/load_model.js';
+import { GraphSession, tensor, type ProviderName } from '../runtime/session.js';
+import type { SoftPrompt } from '../tuning/soft_prompt.js';
+import { padIdOf } from '../tuning/train_step_runner.js';
+
+/** Per-example sums of label-token log-probabilities. */
+export interface ExampleScore {
+  logprob: number;
+  tokens: number;
+}
+
+/** A compiled scoring graph: log-probabilities of each example's label tokens. */
+export class ScoreRunner {
+  private constructor(
+    readonly model: LoadedModel,
+    readonly numVirtualTokens: number,
+    readonly dtype: 'float32' | 'float64',
+    private readonly session: GraphSession,
+  ) {}
+
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName }): Promise<ScoreRunner> {
+    const graph = buildScoreGraph(model, { numVirtualTokens, dtype: opts.dtype });
+    const session = await GraphSession.create(graph, { externalDataFolder: model.dir, provider: opts.provider ?? 'cpu', optimizationLevel: opts.dtype === 'float64' ? 'basic' : 'all' });
+    return new ScoreRunner(model, numVirtualTokens, opts.dtype, session);
+  }
+
+  /** Scores examples in batches; result i belongs to examples[i]. */
+  async score(prompt: SoftPrompt | undefined, examples: readonly TokenizedExample[], batchSize: number): Promise<ExampleScore[]> {
+    const out: ExampleScore[] = [];
+    for (let i = 0; i < examples.length; i += batchSize) {
+      const chunk = examples.slice(i, i + batchSize);
+      const batch = labelledBatch(this.model.spec, this.numVirtualTokens, chunk, padIdOf(this.model));
+      const res = await this.session.run({
+        ...batch.feeds,
+        ...(prompt ? { [INPUT.prompt]: tensor(this.dtype, [prompt.numVirtualTokens, prompt.dim], this.dtype === 'float32' ? Float32Array.from(prompt.data) : prompt.data) } : {}),
+      });
+      const lp = res[SCORE_OUTPUT]!.data as Float32Array | Float64Array;
+      // labelledBatch emits label rows example by example, in order.
+      let k = 0;
+      for (const ex of chunk) {
+        const count = ex.ids.length - Math.max(ex.labelStart, 1);
+        let sum = 0;
+        for (let j = 0; j < count; j++) sum += lp[k++]!;
+        out.push({ logprob: sum, tokens: count });
+      }
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
