@@ -1,3 +1,4 @@
+import { SpsError } from '../../shared/errors.js';
 import { ForwardRunner } from '../../engine/inference/forward_runner.js';
 import { greedyGenerate } from '../../engine/inference/generate.js';
 import { loadModel } from '../../engine/models/load_model.js';
@@ -27,9 +28,24 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
   const prompt = values['soft-prompt'] ? readSoftPrompt(values['soft-prompt'], model.spec.hiddenSize) : undefined;
   const inputIds = model.tokenizer.encode(values.text ?? '', { addSpecialTokens: true });
   if (inputIds.length === 0) inputIds.push(model.spec.bosTokenId ?? model.tokenizer.bosTokenId ?? 0);
-  const runner = await ForwardRunner.create(model, prompt?.numVirtualTokens ?? 0, { dtype });
+  const n = prompt?.numVirtualTokens ?? 0;
+  const context = model.spec.maxPositions;
+  if (n + inputIds.length > context) {
+    throw new SpsError('SEQUENCE_TOO_LONG', `the text is ${inputIds.length} tokens; with ${n} virtual tokens that exceeds the model's context of ${context}`, { location: { field: '--text' }, hint: 'use a shorter text' });
+  }
+  if (n + inputIds.length + maxNewTokens > context) {
+    throw new SpsError('SEQUENCE_TOO_LONG', `${n} virtual tokens + ${inputIds.length} text tokens + ${maxNewTokens} new tokens exceed the model's context of ${context}`, {
+      location: { field: '--max-new-tokens' },
+      hint: `use --max-new-tokens ${context - n - inputIds.length} or less`,
+    });
+  }
+  const runner = await ForwardRunner.create(model, n, { dtype });
   try {
     const stopTokenIds = [...new Set([...model.spec.eosTokenIds, ...model.tokenizer.eosTokenIds])];
+    // Decode input + new tokens and drop the decoded input, so the first new token keeps its
+    // leading space (decoding new ids alone strips it, as the tokenizer's decoder does).
+    const inputText = model.tokenizer.decode(inputIds, { skipSpecialTokens: true });
+    const continuation = (ids: number[]) => model.tokenizer.decode([...inputIds, ...ids], { skipSpecialTokens: true }).slice(inputText.length);
     const streamed: number[] = [];
     let printed = '';
     const { ids, stopped } = await greedyGenerate(runner, prompt, inputIds, {
@@ -37,18 +53,18 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
       stopTokenIds,
       onToken: (id) => {
         if (values.json) return;
-        // Print the text as it grows; decoding the whole tail keeps multi-byte characters whole.
         streamed.push(id);
-        const text = model.tokenizer.decode(streamed, { skipSpecialTokens: true });
+        const text = continuation(streamed);
+        // Hold back output while a multi-byte character is incomplete.
         if (text.startsWith(printed) && !text.endsWith('\uFFFD')) {
           io.stdout(text.slice(printed.length));
           printed = text;
         }
       },
     });
-    const text = model.tokenizer.decode(ids, { skipSpecialTokens: true });
+    const text = continuation(ids);
     if (values.json) io.stdout(JSON.stringify({ ids, text, stopped }) + '\n');
-    else io.stdout(text.slice(printed.length) + '\n');
+    else io.stdout((text.startsWith(printed) ? text.slice(printed.length) : '') + '\n');
   } finally {
     await runner.release();
   }

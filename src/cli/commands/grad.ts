@@ -23,6 +23,8 @@ export async function gradCommand(argv: string[], io: CliIO): Promise<number> {
     dtype: { type: 'string' },
     batch: { type: 'string' },
     out: { type: 'string' },
+    // Output is always one JSON line; accepted for symmetry with the other commands.
+    json: { type: 'boolean' },
   }, 'grad');
   const model = loadModel(requireFlag(values.model, 'model', 'grad'));
   const prompt = readSoftPrompt(requireFlag(values['soft-prompt'], 'soft-prompt', 'grad'), model.spec.hiddenSize);
