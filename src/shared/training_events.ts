@@ -1,0 +1,33 @@
+/**
+ * What a training run reports and what it obeys, across the worker boundary (worker → CLI,
+ * Electron main, web server → renderer). Plain JSON-serialisable data only.
+ */
+export type RunStatus = 'created' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+
+export type Metrics = Record<string, number | number[][] | string[]>;
+
+export interface SerializedError {
+  code: string;
+  message: string;
+  location?: { file?: string; line?: number; field?: string };
+  hint?: string;
+}
+
+export type TrainingEvent =
+  | { type: 'started'; runDir: string; totalSteps: number; step: number; device: string; numTrain: number; numValidation: number; resumed: boolean }
+  | { type: 'baseline'; metrics: Metrics }
+  | { type: 'progress'; step: number; totalSteps: number; epoch: number; loss: number; lr: number; gradNorm: number; tokensPerSecond: number; etaSeconds: number; skipped: number }
+  | { type: 'skipped'; step: number; consecutive: number; reason: string }
+  | { type: 'evaluation'; step: number; metrics: Metrics; best: boolean }
+  | { type: 'checkpoint'; step: number; path: string }
+  | { type: 'paused'; step: number }
+  | { type: 'resumed'; step: number }
+  | { type: 'log'; level: 'info' | 'warn'; message: string }
+  | { type: 'finished'; status: 'completed' | 'cancelled'; step: number; reason: string; best: { step: number; metric: string; value: number } | null }
+  | { type: 'failed'; step: number; error: SerializedError; logPath: string };
+
+export type TrainingCommand = { type: 'pause' } | { type: 'resume' } | { type: 'cancel' };
+
+/** Worker ⇄ parent messages. */
+export type ParentToWorker = { type: 'start'; runDir: string; resume: boolean } | { type: 'command'; command: TrainingCommand };
+export type WorkerToParent = { type: 'event'; event: TrainingEvent } | { type: 'exit'; code: number };
