@@ -1,6 +1,11 @@
 import { SpsError } from '../shared/errors.js';
 import { generateCommand, generateHelp } from './commands/generate.js';
+import { evalCommand, evalHelp } from './commands/eval.js';
 import { gradCommand, gradHelp } from './commands/grad.js';
+import { resumeCommand, resumeHelp } from './commands/resume.js';
+import { runsCommand, runsHelp } from './commands/runs.js';
+import { tuneCommand, tuneHelp } from './commands/tune.js';
+import { validateCommand, validateHelp } from './commands/validate.js';
 import type { CliIO } from './io.js';
 
 interface Command {
@@ -11,6 +16,11 @@ interface Command {
 
 /** One verb per job (DESIGN.md §7); flags named after job-config fields. */
 const COMMANDS: Record<string, Command> = {
+  tune: { run: tuneCommand, help: tuneHelp, summary: 'tune a soft prompt on a dataset (runs in a worker process)' },
+  resume: { run: resumeCommand, help: resumeHelp, summary: 'continue a run from its last good checkpoint' },
+  runs: { run: runsCommand, help: runsHelp, summary: 'list runs with status and best metric' },
+  eval: { run: evalCommand, help: evalHelp, summary: "evaluate a run's prompt on a data file" },
+  validate: { run: validateCommand, help: validateHelp, summary: 'check a dataset: problems with line numbers, lengths, labels' },
   generate: { run: generateCommand, help: generateHelp, summary: 'greedy continuation with or without a soft prompt' },
   grad: { run: gradCommand, help: gradHelp, summary: 'loss and d(loss)/d(soft prompt) over a JSONL file' },
 };

@@ -18,6 +18,11 @@ export interface SessionOptions {
   optimizedModelPath?: string;
   enableProfiling?: boolean;
   /**
+   * Trace file prefix (a path; ORT appends `_<timestamp>.json`). The Node binding refuses
+   * `enableProfiling` without one, so it defaults to `onnxruntime_profile` (in the cwd).
+   */
+  profileFilePrefix?: string;
+  /**
    * onnxruntime's graph optimisation level. 'all' fuses (RMSNorm, GELU, SiLU → QuickGelu, …)
    * with float32-only kernels; the float64 verification mode uses 'basic' so every op keeps
    * its double kernel.
@@ -65,7 +70,7 @@ export class GraphSession {
       extra: { session: sessionExtra },
       ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
       ...(opts.optimizedModelPath ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),
-      ...(opts.enableProfiling ? { enableProfiling: true } : {}),
+      ...(opts.enableProfiling ? { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix ?? 'onnxruntime_profile' } : {}),
     };
     let session: ort.InferenceSession;
     try {

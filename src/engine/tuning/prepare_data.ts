@@ -1,0 +1,110 @@
+import { SpsError } from '../../shared/errors.js';
+import type { JobConfig } from '../../shared/job.js';
+import { loadExamples, type BuildResult, type DatasetExample, type TaskSpec } from '../data/dataset.js';
+import { tokenizeExample, type TokenizedExample } from '../data/example.js';
+import { splitTrainValidation } from '../data/split.js';
+import type { LoadedModel } from '../models/load_model.js';
+
+/** A tokenized example ready for the trainer; `label` is the class index (classification). */
+export interface TrainExample extends TokenizedExample {
+  label?: number;
+}
+
+export interface TaskData {
+  train: TrainExample[];
+  validation: TrainExample[];
+  /** Classification: label names and each verbalizer's token ids (after any input). */
+  labels?: string[];
+  verbalizerIds?: number[][];
+  /** Examples that had to be cut to maxLength. */
+  truncated: number;
+  warnings: string[];
+}
+
+export function taskSpecOf(job: JobConfig): TaskSpec {
+  const t = job.task;
+  if (t.kind === 'classification') return { kind: 'classification', inputTemplate: t.inputTemplate, labelColumn: t.labelColumn, ...(t.labels ? { labels: t.labels } : {}), ...(t.verbalizers ? { verbalizers: t.verbalizers } : {}) };
+  if (t.kind === 'generation') return { kind: 'generation', inputTemplate: t.inputTemplate, outputTemplate: t.outputTemplate };
+  return { kind: 'lm', textColumn: t.textColumn };
+}
+
+/** Rows with errors stop the run before it starts, with the first one's location. */
+function failOnProblems(result: BuildResult, file: string): string[] {
+  const errors = result.problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0) {
+    const first = errors[0]!;
+    throw new SpsError('INVALID_DATA', `${errors.length} row(s) cannot be used; the first: ${first.message}`, {
+      location: first.location,
+      hint: `${first.hint ?? 'fix the row'}; \`sps validate --data ${file}\` lists every problem`,
+    });
+  }
+  return result.problems.filter((p) => p.severity === 'warning').map((p) => `${p.location.file ?? file}:${p.location.line ?? '?'}: ${p.message}`);
+}
+
+/**
+ * Keeps an example within maxLength tokens: drops input tokens after the first (BOS) from the
+ * left, so the end of the input and the output survive; an output that alone is too long is
+ * cut at its end.
+ */
+export function truncateExample(ex: TrainExample, maxLength: number): { ex: TrainExample; cut: boolean } {
+  if (ex.ids.length <= maxLength) return { ex, cut: false };
+  const input = ex.ids.slice(0, ex.labelStart);
+  const output = ex.ids.slice(ex.labelStart);
+  const keepHead = input.length > 0 ? 1 : 0;
+  const roomForInput = Math.max(keepHead, maxLength - output.length);
+  const newInput = input.length <= roomForInput ? input : [...input.slice(0, keepHead), ...input.slice(input.length - (roomForInput - keepHead))];
+  const newOutput = output.slice(0, maxLength - newInput.length);
+  return { ex: { ...ex, ids: [...newInput, ...newOutput], labelStart: newInput.length }, cut: true };
+}
+
+/**
+ * Job → tokenized train and validation examples, as DESIGN.md "Tuning semantics" define them.
+ * Validation is the given file or a seeded (stratified, for classification) split of train.
+ */
+export async function prepareTaskData(job: JobConfig, model: LoadedModel, onProgress?: (file: string, read: number, total: number) => void): Promise<TaskData> {
+  const task = taskSpecOf(job);
+  const readOpts = {
+    ...(job.data.format ? { format: job.data.format } : {}),
+    ...(job.data.textMode ? { textMode: job.data.textMode } : {}),
+  };
+  const trainSet = await loadExamples(job.data.train, task, { ...readOpts, onProgress: (r, t) => onProgress?.(job.data.train, r, t) });
+  const warnings = failOnProblems(trainSet, job.data.train);
+  if (trainSet.examples.length === 0) throw new SpsError('INVALID_DATA', 'the training file has no usable examples', { location: { file: job.data.train } });
+
+  const labels = trainSet.labels;
+  let validationRaw: DatasetExample[];
+  let trainRaw = trainSet.examples;
+  if (job.data.validation) {
+    // The validation file is read with the training label set, so its labels must belong to it.
+    const valTask: TaskSpec = task.kind === 'classification' ? { ...task, labels: labels!, ...(trainSet.verbalizers ? { verbalizers: trainSet.verbalizers } : {}) } : task;
+    const valSet = await loadExamples(job.data.validation, valTask, { ...readOpts, onProgress: (r, t) => onProgress?.(job.data.validation!, r, t) });
+    warnings.push(...failOnProblems(valSet, job.data.validation));
+    validationRaw = valSet.examples;
+  } else {
+    if (trainRaw.length < 2) throw new SpsError('INVALID_DATA', 'one example cannot be split into training and validation', { location: { file: job.data.train }, hint: 'add examples or give a validation file (--val)' });
+    const split = splitTrainValidation(trainRaw, { fraction: job.data.validationFraction, seed: job.training.seed, ...(task.kind === 'classification' ? { stratifyBy: (e: DatasetExample) => e.label ?? '' } : {}) });
+    trainRaw = split.train;
+    validationRaw = split.validation;
+  }
+
+  const tok = model.tokenizer;
+  const eos = job.training.appendEos ? (model.spec.eosTokenIds[0] ?? tok.eosTokenIds[0]) : undefined;
+  const labelIndex = new Map((labels ?? []).map((l, i) => [l, i]));
+  let truncated = 0;
+  const convert = (e: DatasetExample): TrainExample => {
+    const t = tokenizeExample(tok, e);
+    const withEos: TrainExample = eos !== undefined ? { ...t, ids: [...t.ids, eos] } : { ...t };
+    if (e.label !== undefined) withEos.label = labelIndex.get(e.label)!;
+    const r = truncateExample(withEos, job.training.maxLength);
+    if (r.cut) truncated++;
+    return r.ex;
+  };
+  const train = trainRaw.map(convert);
+  const validation = validationRaw.map(convert);
+  const out: TaskData = { train, validation, truncated, warnings };
+  if (labels && trainSet.verbalizers) {
+    out.labels = labels;
+    out.verbalizerIds = labels.map((l) => tok.encode(trainSet.verbalizers![l]!, { addSpecialTokens: false }));
+  }
+  return out;
+}
