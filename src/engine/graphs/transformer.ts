@@ -54,11 +54,13 @@ export function buildTrunk(model: LoadedModel, graphName: string, opts: TrunkOpt
   }
   const T = h.shape[1]!;
   const spec = model.spec;
+  const positions = op.arange(T, ids);
   const inputs: AttentionInputs = {
     B,
     T,
-    bias: attentionBias(fullMask, T, opts.dtype, spec.slidingWindow),
-    ...(spec.positions.kind === 'rope' ? { rope: ropeTables(ids, spec.positions.rope, T, opts.dtype) } : {}),
+    positions,
+    bias: attentionBias(positions, positions, opts.dtype, { keyMask: fullMask, ...(spec.slidingWindow !== undefined ? { slidingWindow: spec.slidingWindow } : {}) }),
+    ...(spec.positions.kind === 'rope' ? { rope: ropeTables(positions, spec.positions.rope, opts.dtype) } : {}),
   };
   h = model.arch.addPositions(ctx, h, inputs);
   const hidden = model.arch.blocks(ctx, op.reshape(h, [mulDims(B, T), d]), inputs);

@@ -29,7 +29,10 @@ export class TrainStepRunner {
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ComputeOptions): Promise<TrainStepRunner> {
     const graph = buildTrainStepGraph(model, { numVirtualTokens, dtype: opts.dtype });
-    const session = await GraphSession.create(graph, { externalDataFolder: model.dir, provider: opts.provider ?? 'cpu', optimizationLevel: opts.dtype === 'float64' ? 'basic' : 'all' });
+    // Prepacking keeps packed copies of every weight (about two per weight here, one per matmul
+    // direction): on a SmolLM2-135M shape it cost ~1.1 GB and seconds at start for no measured
+    // speed-up (bench/README.md).
+    const session = await GraphSession.create(graph, { externalDataFolder: model.dir, provider: opts.provider ?? 'cpu', optimizationLevel: opts.dtype === 'float64' ? 'basic' : 'all', disablePrepacking: true });
     return new TrainStepRunner(model, numVirtualTokens, opts.dtype, session);
   }
 

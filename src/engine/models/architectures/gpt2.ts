@@ -21,7 +21,7 @@ function block(ctx: BuildContext, h: Value, layer: number, inputs: AttentionInpu
   const qkv = conv1d(ctx, ln(ctx, h, `${p}.ln_1`), `${p}.attn.c_attn`, d, 3 * d);
   const [q, k, v] = op.split(qkv, -1, [d, d, d]);
   const heads = { numHeads: s.numHeads, numKvHeads: s.numHeads, headDim: s.headDim };
-  const h1 = op.add(h, conv1d(ctx, attention(q!, k!, v!, heads, inputs), `${p}.attn.c_proj`, d, d));
+  const h1 = op.add(h, conv1d(ctx, attention(q!, k!, v!, heads, inputs, layer), `${p}.attn.c_proj`, d, d));
   const m = activation(s.activation, conv1d(ctx, ln(ctx, h1, `${p}.ln_2`), `${p}.mlp.c_fc`, d, s.intermediateSize));
   return op.add(h1, conv1d(ctx, m, `${p}.mlp.c_proj`, s.intermediateSize, d));
 }
@@ -64,7 +64,7 @@ export const gpt2: Architecture = {
   embedTokens: (ctx, ids) => op.gather(ctx.weight('transformer.wte.weight', [ctx.spec.vocabSize, ctx.spec.hiddenSize]), ids, 0),
   addPositions: (ctx, h, inputs) => {
     const wpe = ctx.weight('transformer.wpe.weight', [ctx.spec.maxPositions, ctx.spec.hiddenSize]);
-    return op.add(h, op.gather(wpe, op.arange(inputs.T, h), 0));
+    return op.add(h, op.gather(wpe, inputs.positions, 0));
   },
   blocks: (ctx, h, inputs) => {
     let x = h;

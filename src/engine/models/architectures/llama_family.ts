@@ -100,7 +100,7 @@ function block(ctx: BuildContext, h: Value, layer: number, inputs: AttentionInpu
         }
       : {}),
   };
-  const a = attention(q, k, v, heads, inputs);
+  const a = attention(q, k, v, heads, inputs, layer);
   const h1 = op.add(h, linear(ctx, a, `${p}.self_attn.o_proj`, s.numHeads * s.headDim, d, s.oBias));
   const y = rmsNorm(h1, ctx.weight(`${p}.post_attention_layernorm.weight`, [d]), eps);
   const gate = linear(ctx, y, `${p}.mlp.gate_proj`, d, s.intermediateSize, s.mlpBias);

@@ -4,27 +4,40 @@ import type { Value } from '../../onnx/graph.js';
 import * as op from '../../onnx/ops/index.js';
 import { applyRope } from './rope.js';
 
+/** One layer's key/value cache: keys after RoPE and values, [B, KV, P, hd] each. */
+export interface LayerCache {
+  past: { k: Value; v: Value };
+  /** Receives the layer's keys and values for past + new positions, to output them. */
+  present(k: Value, v: Value): void;
+}
+
 /** Per-sequence inputs every attention layer shares. */
 export interface AttentionInputs {
   B: Dim;
+  /** Query positions in this pass. */
   T: Dim;
-  /** Additive mask [B, 1, 1, T, T]: 0 where a query may attend to a key, lowest finite elsewhere. */
+  /** Position ids of the queries, int64 [T] (0..T-1 without a cache). */
+  positions: Value;
+  /** Additive mask [B, 1, 1, T, Tk]: 0 where a query may attend to a key, lowest finite elsewhere. */
   bias: Value;
   rope?: { cos: Value; sin: Value };
+  /** Generation with a KV cache: the cache of each layer. */
+  cache?: (layer: number) => LayerCache;
 }
 
 /**
- * Causal + padding (+ sliding window) mask as an additive bias. `fullMask` [B, T] is the
- * attention mask with the soft prompt's leading ones already in place.
+ * Causal (+ sliding window, + key padding) mask as an additive bias [B, 1, 1, T, Tk].
+ * `queryPos` [T] and `keyPos` [Tk] are position ids; `keyMask` [B, Tk] (the attention mask with
+ * the soft prompt's leading ones in place) marks real keys, or is omitted when all are real.
  */
-export function attentionBias(fullMask: Value, T: Dim, dtype: DType, slidingWindow?: number): Value {
-  const idx = op.arange(T, fullMask);
-  const q = op.unsqueeze(idx, [1]);
-  const k = op.unsqueeze(idx, [0]);
+export function attentionBias(queryPos: Value, keyPos: Value, dtype: DType, opts: { keyMask?: Value; slidingWindow?: number } = {}): Value {
+  const q = op.unsqueeze(queryPos, [1]);
+  const k = op.unsqueeze(keyPos, [0]);
   let allowed = op.lessOrEqual(k, q);
-  if (slidingWindow !== undefined) allowed = op.and(allowed, op.greater(k, op.sub(q, slidingWindow)));
-  const keyOk = op.unsqueeze(op.cast(fullMask, 'bool'), [1, 2, 3]);
-  return op.where(op.and(allowed, keyOk), 0, lowestFinite(dtype), dtype);
+  if (opts.slidingWindow !== undefined) allowed = op.and(allowed, op.greater(k, op.sub(q, opts.slidingWindow)));
+  let ok = op.unsqueeze(allowed, [0, 1, 2]);
+  if (opts.keyMask) ok = op.and(ok, op.unsqueeze(op.cast(opts.keyMask, 'bool'), [1, 2, 3]));
+  return op.where(ok, 0, lowestFinite(dtype), dtype);
 }
 
 export interface HeadLayout {
@@ -42,7 +55,7 @@ export interface HeadLayout {
  * each group of G query heads meets its shared key/value head by broadcasting, without
  * materialising repeated keys and values.
  */
-export function attention(q: Value, k: Value, v: Value, heads: HeadLayout, inputs: AttentionInputs): Value {
+export function attention(q: Value, k: Value, v: Value, heads: HeadLayout, inputs: AttentionInputs, layer: number): Value {
   const { numHeads: H, numKvHeads: KV, headDim: hd } = heads;
   const G = H / KV;
   const { B, T } = inputs;
@@ -56,9 +69,16 @@ export function attention(q: Value, k: Value, v: Value, heads: HeadLayout, input
     qh = applyRope(qh, inputs.rope.cos, inputs.rope.sin);
     kh = applyRope(kh, inputs.rope.cos, inputs.rope.sin);
   }
-  const vh = op.unsqueeze(op.transpose(op.reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]), [2]); // [B, KV, 1, T, hd]
-  const kT = op.unsqueeze(op.transpose(kh, [0, 1, 3, 2]), [2]); // [B, KV, 1, hd, T]
-  const scores = op.add(op.matmul(op.mul(qh, 1 / Math.sqrt(hd)), kT), inputs.bias); // [B, KV, G, T, T]
+  let vt = op.transpose(op.reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]); // [B, KV, T, hd]
+  const cache = inputs.cache?.(layer);
+  if (cache) {
+    kh = op.concat([cache.past.k, kh], 2);
+    vt = op.concat([cache.past.v, vt], 2);
+    cache.present(kh, vt);
+  }
+  const vh = op.unsqueeze(vt, [2]); // [B, KV, 1, Tk, hd]
+  const kT = op.unsqueeze(op.transpose(kh, [0, 1, 3, 2]), [2]); // [B, KV, 1, hd, Tk]
+  const scores = op.add(op.matmul(op.mul(qh, 1 / Math.sqrt(hd)), kT), inputs.bias); // [B, KV, G, T, Tk]
   const ctx = op.matmul(op.softmax(scores, -1), vh); // [B, KV, G, T, hd]
   return op.reshape(op.transpose(ctx, [0, 3, 1, 2, 4]), [mulDims(B, T), H * hd]);
 }

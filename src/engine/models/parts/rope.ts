@@ -1,4 +1,3 @@
-import type { Dim } from '../../onnx/dims.js';
 import type { DType } from '../../onnx/dtype.js';
 import type { Value } from '../../onnx/graph.js';
 import * as op from '../../onnx/ops/index.js';
@@ -33,14 +32,15 @@ export function ropeInvFreq(rope: RopeSpec, precision: 'float32' | 'float64'): F
 }
 
 /**
- * cos/sin tables [T, dim] for positions 0..T-1, computed in the graph: in float32 for float32
- * and half compute (as transformers does), in float64 for the float64 verification mode.
+ * cos/sin tables [T, dim] for the position ids `positions` [T], computed in the graph: in
+ * float32 for float32 and half compute (as transformers does), in float64 for the float64
+ * verification mode.
  */
-export function ropeTables(like: Value, rope: RopeSpec, T: Dim, dtype: DType): { cos: Value; sin: Value } {
-  const g = like.graph;
+export function ropeTables(positions: Value, rope: RopeSpec, dtype: DType): { cos: Value; sin: Value } {
+  const g = positions.graph;
   const precision = dtype === 'float64' ? 'float64' : 'float32';
   const inv = g.constant(ropeInvFreq(rope, precision), precision, [rope.dim / 2], 'rope_inv_freq');
-  const pos = op.unsqueeze(op.cast(op.arange(T, like), precision), [1]);
+  const pos = op.unsqueeze(op.cast(positions, precision), [1]);
   const freqs = op.mul(pos, inv);
   const emb = op.concat([freqs, freqs], -1);
   return { cos: op.cast(op.cos(emb), dtype), sin: op.cast(op.sin(emb), dtype) };
