@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { stopTokenIds as stopTokensOf } from '../../engine/inference/stop_tokens.js';
 import { join } from 'node:path';
 import { SpsError } from '../../shared/errors.js';
 import { ForwardRunner } from '../../engine/inference/forward_runner.js';
@@ -30,7 +31,7 @@ export async function evalCommand(argv: string[], io: CliIO): Promise<number> {
   // The file is evaluated as the validation set of the same job (same template and labels).
   const evalJob = values.data ? { ...job, data: { ...job.data, validation: values.data } } : job;
   const data = await prepareTaskData(evalJob, model);
-  const stopTokenIds = [...new Set([...model.spec.eosTokenIds, ...model.tokenizer.eosTokenIds])];
+  const stopTokenIds = stopTokensOf(model);
   const scorer = await ScoreRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' });
   const gen = job.task.kind === 'generation' ? await ForwardRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' }) : undefined;
   try {

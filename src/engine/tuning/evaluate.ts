@@ -45,9 +45,23 @@ export async function classify(scorer: ScoreRunner, prompt: SoftPrompt | undefin
   });
 }
 
+export interface EvalDetails {
+  metrics: Metrics;
+  /** Classification: the predicted label index of each validation example. */
+  predictions?: number[];
+  /** Generation: the greedy tokens of the first `maxGenerationExamples` examples. */
+  generations?: number[][];
+}
+
 /** The task's validation metrics for a prompt (or for the bare model when prompt is undefined). */
 export async function evaluate(ctx: EvalContext, scorer: ScoreRunner, generator: ForwardRunner | undefined, prompt: SoftPrompt | undefined): Promise<Metrics> {
+  return (await evaluateWithDetails(ctx, scorer, generator, prompt)).metrics;
+}
+
+/** Metrics plus the per-example predictions behind them. */
+export async function evaluateWithDetails(ctx: EvalContext, scorer: ScoreRunner, generator: ForwardRunner | undefined, prompt: SoftPrompt | undefined): Promise<EvalDetails> {
   const metrics: Metrics = {};
+  const details: EvalDetails = { metrics };
   const valLoss = await meanLoss(scorer, prompt, ctx.validation, ctx.batchSize);
   metrics.val_loss = valLoss;
   if (ctx.kind === 'lm') metrics.perplexity = perplexity(valLoss);
@@ -58,16 +72,19 @@ export async function evaluate(ctx: EvalContext, scorer: ScoreRunner, generator:
     metrics.macro_f1 = macroF1(truth, pred);
     metrics.confusion_matrix = confusionMatrix(truth, pred, ctx.labels.length);
     metrics.labels = [...ctx.labels];
+    details.predictions = pred;
   }
   if (ctx.kind === 'generation' && generator) {
     const sample = ctx.validation.slice(0, ctx.maxGenerationExamples);
     let em = 0;
     let f1 = 0;
     let stopped = 0;
+    details.generations = [];
     for (const ex of sample) {
       const input = ex.ids.slice(0, ex.labelStart);
       const ref = ex.ids.slice(ex.labelStart);
       const g = await greedyGenerate(generator, prompt, input, { maxNewTokens: ref.length, stopTokenIds: ctx.stopTokenIds });
+      details.generations.push(g.ids);
       em += generationExactMatch(g.ids, ref) ? 1 : 0;
       f1 += tokenF1(g.ids, ref);
       stopped += g.stopped ? 1 : 0;
@@ -76,5 +93,5 @@ export async function evaluate(ctx: EvalContext, scorer: ScoreRunner, generator:
     metrics.token_f1 = f1 / sample.length;
     metrics.generation_stopped = stopped / sample.length;
   }
-  return metrics;
+  return details;
 }

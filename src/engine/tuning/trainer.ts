@@ -1,4 +1,5 @@
 import { SpsError } from '../../shared/errors.js';
+import { stopTokenIds as stopTokensOf } from '../inference/stop_tokens.js';
 import { defaultMetric, metricDirection, type JobConfig } from '../../shared/job.js';
 import type { Metrics, TrainingEvent } from '../../shared/training_events.js';
 import { ForwardRunner } from '../inference/forward_runner.js';
@@ -127,7 +128,7 @@ export async function runTraining(runDir: string, opts: { resume: boolean; emit:
   const totalSteps = totalStepsOf(job, data.train.length);
   const n = job.prompt.numVirtualTokens;
   const provider = job.device;
-  const stopTokenIds = [...new Set([...model.spec.eosTokenIds, ...model.tokenizer.eosTokenIds])];
+  const stopTokenIds = stopTokensOf(model);
   const evalCtx: EvalContext = {
     kind: job.task.kind,
     validation: data.validation,

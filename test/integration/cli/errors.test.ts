@@ -220,8 +220,8 @@ describe('sps: bad flags', () => {
   const tmp = useTempDir('sps-cli-err-flags-');
 
   it('unknown flag', async () => {
-    const r = await sps('generate', '--model', model, '--max-new-tokens', '2', '--temperature', '0.5');
-    expectFailure(r, '--temperature');
+    const r = await sps('generate', '--model', model, '--max-new-tokens', '2', '--beam-width', '4');
+    expectFailure(r, '--beam-width');
     expect(r.code).toBe(2);
   });
 
