@@ -1,7 +1,9 @@
 import { SpsError } from '../shared/errors.js';
 import { generateCommand, generateHelp } from './commands/generate.js';
 import { evalCommand, evalHelp } from './commands/eval.js';
+import { exportCommand, exportHelp } from './commands/export.js';
 import { gradCommand, gradHelp } from './commands/grad.js';
+import { inferCommand, inferHelp } from './commands/infer.js';
 import { resumeCommand, resumeHelp } from './commands/resume.js';
 import { runsCommand, runsHelp } from './commands/runs.js';
 import { tuneCommand, tuneHelp } from './commands/tune.js';
@@ -20,9 +22,11 @@ const COMMANDS: Record<string, Command> = {
   resume: { run: resumeCommand, help: resumeHelp, summary: 'continue a run from its last good checkpoint' },
   runs: { run: runsCommand, help: runsHelp, summary: 'list runs with status and best metric' },
   eval: { run: evalCommand, help: evalHelp, summary: "evaluate a run's prompt on a data file" },
+  infer: { run: inferCommand, help: inferHelp, summary: 'classify or generate with a tuned prompt (a file or a run)' },
   validate: { run: validateCommand, help: validateHelp, summary: 'check a dataset: problems with line numbers, lengths, labels' },
   generate: { run: generateCommand, help: generateHelp, summary: 'greedy continuation with or without a soft prompt' },
   grad: { run: gradCommand, help: gradHelp, summary: 'loss and d(loss)/d(soft prompt) over a JSONL file' },
+  export: { run: exportCommand, help: exportHelp, summary: "export a run's prompt: PEFT adapter, safetensors, NumPy, JSON or a prompt card" },
 };
 
 function usage(): string {

@@ -1,0 +1,127 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SpsError } from '../../shared/errors.js';
+import type { JobConfig } from '../../shared/job.js';
+import { compileTemplate } from '../../engine/data/template.js';
+import { ForwardRunner } from '../../engine/inference/forward_runner.js';
+import { ScoreRunner } from '../../engine/inference/score_runner.js';
+import { stopTokenIds } from '../../engine/inference/stop_tokens.js';
+import { loadModel, type LoadedModel } from '../../engine/models/load_model.js';
+import { loadCheckpointDir } from '../../engine/tuning/checkpoint.js';
+import { classify, evaluateWithDetails } from '../../engine/tuning/evaluate.js';
+import { prepareTaskData } from '../../engine/tuning/prepare_data.js';
+import { readSoftPrompt } from '../../engine/tuning/prompt_file.js';
+import { readRunJob } from '../../engine/tuning/run.js';
+import { runPaths } from '../../engine/tuning/run_dir.js';
+import type { SoftPrompt } from '../../engine/tuning/soft_prompt.js';
+import { choiceFlag, intFlag, parseFlags } from '../args.js';
+import type { CliIO } from '../io.js';
+import { SAMPLING_FLAGS, samplingFrom, streamContinuation } from './generate.js';
+
+export const inferHelp = `sps infer [--model DIR] (--soft-prompt FILE | --run RUN [--checkpoint best|final]) (--text "..." | --data FILE) [flags]
+
+With --text: for a classification run, the text fills the run's input template (when it has
+one column) and every label is scored by its verbalizer; otherwise the model continues the
+text (as sps generate; --max-new-tokens N, --temperature, --top-k, --top-p, --seed).
+With --data (needs --run): batch inference over the file with the run's template and labels,
+one JSON line per example, then the metrics — the same numbers as the trainer's evaluation.`;
+
+function runPrompt(runDir: string, which: string | undefined): { prompt: SoftPrompt; which: 'best' | 'final' } {
+  const paths = runPaths(runDir);
+  const dflt = existsSync(join(paths.best, 'manifest.json')) ? 'best' : 'final';
+  const w = choiceFlag(which, 'checkpoint', ['best', 'final'] as const, dflt);
+  const dir = w === 'best' ? paths.best : paths.final;
+  if (!existsSync(join(dir, 'manifest.json'))) throw new SpsError('FILE_NOT_FOUND', `the run has no ${w} prompt yet`, { location: { file: dir }, hint: 'finish or resume the run first' });
+  return { prompt: loadCheckpointDir(dir).prompt, which: w };
+}
+
+async function classifyText(io: CliIO, model: LoadedModel, job: JobConfig, prompt: SoftPrompt, text: string, json: boolean): Promise<void> {
+  if (job.task.kind !== 'classification') throw new SpsError('INTERNAL', 'not a classification run');
+  const t = compileTemplate(job.task.inputTemplate, 'input template');
+  const input = t.columns.length === 1 ? t.render({ [t.columns[0]!]: text }) : text;
+  const data = await prepareTaskData(job, model);
+  const ids = model.tokenizer.encode(input, { addSpecialTokens: true });
+  const scorer = await ScoreRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' });
+  try {
+    const scores = await scorer.score(prompt, data.verbalizerIds!.map((v) => ({ ids: [...ids, ...v], labelStart: ids.length })), job.training.evalBatchSize);
+    const [pred] = await classify(scorer, prompt, [{ ids, labelStart: ids.length }], data.verbalizerIds!, job.training.evalBatchSize);
+    const labels = data.labels!;
+    const result = { input, prediction: labels[pred!]!, scores: Object.fromEntries(labels.map((l, i) => [l, scores[i]!.logprob])) };
+    if (json) io.stdout(JSON.stringify(result) + '\n');
+    else io.stdout(`${result.prediction}\n${labels.map((l, i) => `  ${l}: log p = ${scores[i]!.logprob.toFixed(4)}`).join('\n')}\n`);
+  } finally {
+    await scorer.release();
+  }
+}
+
+async function inferData(io: CliIO, model: LoadedModel, job: JobConfig, prompt: SoftPrompt, file: string, json: boolean): Promise<void> {
+  // The file is read exactly as the run's validation data, so the numbers match its evaluation.
+  const data = await prepareTaskData({ ...job, data: { ...job.data, validation: file } }, model);
+  const scorer = await ScoreRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' });
+  const gen = job.task.kind === 'generation' ? await ForwardRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' }) : undefined;
+  try {
+    const ctx = {
+      kind: job.task.kind,
+      validation: data.validation,
+      ...(data.labels ? { labels: data.labels } : {}),
+      ...(data.verbalizerIds ? { verbalizerIds: data.verbalizerIds } : {}),
+      batchSize: job.training.evalBatchSize,
+      maxGenerationExamples: 32,
+      stopTokenIds: stopTokenIds(model),
+    };
+    const r = await evaluateWithDetails(ctx, scorer, gen, prompt);
+    data.validation.forEach((ex, i) => {
+      const row: Record<string, unknown> = { line: ex.source?.line, input: model.tokenizer.decode(ex.ids.slice(0, ex.labelStart), { skipSpecialTokens: true }) };
+      if (r.predictions && data.labels) {
+        row.label = data.labels[ex.label!];
+        row.prediction = data.labels[r.predictions[i]!];
+      } else {
+        row.reference = model.tokenizer.decode(ex.ids.slice(ex.labelStart), { skipSpecialTokens: true });
+        if (r.generations?.[i]) row.generated = model.tokenizer.decode(r.generations[i], { skipSpecialTokens: true });
+      }
+      if (json) io.stdout(JSON.stringify({ type: 'example', ...row }) + '\n');
+    });
+    if (json) io.stdout(JSON.stringify({ type: 'metrics', examples: data.validation.length, metrics: r.metrics }) + '\n');
+    else {
+      io.stdout(`${data.validation.length} examples\n`);
+      for (const [k, v] of Object.entries(r.metrics)) io.stdout(`  ${k}: ${typeof v === 'number' ? v.toPrecision(6) : JSON.stringify(v)}\n`);
+    }
+  } finally {
+    await scorer.release();
+    await gen?.release();
+  }
+}
+
+export async function inferCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseFlags(argv, {
+    model: { type: 'string' },
+    'soft-prompt': { type: 'string' },
+    run: { type: 'string' },
+    checkpoint: { type: 'string' },
+    text: { type: 'string' },
+    data: { type: 'string' },
+    'max-new-tokens': { type: 'string' },
+    json: { type: 'boolean' },
+    ...SAMPLING_FLAGS,
+  }, 'infer');
+  if ((values.text === undefined) === (values.data === undefined)) throw new SpsError('INVALID_ARGUMENT', 'give either --text or --data', { location: { field: '--text' } });
+  if (values.run && values['soft-prompt']) throw new SpsError('INVALID_ARGUMENT', 'give --soft-prompt or --run, not both', { location: { field: '--run' } });
+  const job = values.run ? readRunJob(values.run).job : undefined;
+  const modelDir = values.model ?? job?.model.path;
+  if (!modelDir) throw new SpsError('INVALID_ARGUMENT', '--model is required without --run', { location: { field: '--model' } });
+  const model = loadModel(modelDir);
+  const prompt = values.run ? runPrompt(values.run, values.checkpoint).prompt : values['soft-prompt'] ? readSoftPrompt(values['soft-prompt'], model.spec.hiddenSize) : undefined;
+  if (values.data !== undefined) {
+    if (!job || !prompt) throw new SpsError('INVALID_ARGUMENT', '--data needs --run (the run gives the template and labels)', { location: { field: '--data' } });
+    await inferData(io, model, job, prompt, values.data, !!values.json);
+    return 0;
+  }
+  if (job?.task.kind === 'classification' && prompt) {
+    await classifyText(io, model, job, prompt, values.text!, !!values.json);
+    return 0;
+  }
+  const maxNewTokens = intFlag(values['max-new-tokens'], 'max-new-tokens', 64, 0);
+  const r = await streamContinuation(model, prompt, values.text!, { maxNewTokens, dtype: 'float32', sampling: samplingFrom(values), ...(values.json ? {} : { write: (d: string) => io.stdout(d) }) });
+  io.stdout(values.json ? JSON.stringify(r) + '\n' : '\n');
+  return 0;
+}
