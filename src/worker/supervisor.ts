@@ -1,8 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ParentToWorker, TrainingCommand, TrainingEvent, WorkerToParent } from '../shared/training_events.js';
+import { forkLauncher, trainWorkerEntry, type WorkerLauncher } from './launcher.js';
 import { markRunEnded } from './run_state.js';
 
 export interface WorkerExit {
@@ -19,37 +18,30 @@ export interface TrainingHandle {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** The worker entry next to this file: .ts under tsx (development, tests), .js when built. */
-function workerEntry(): { path: string; execArgv: string[] } {
-  const here = fileURLToPath(import.meta.url);
-  const ts = here.endsWith('.ts');
-  const path = join(here, '..', ts ? 'train_worker.ts' : 'train_worker.js');
-  return { path, execArgv: ts ? ['--import', 'tsx'] : [] };
-}
-
 /**
  * Runs a training run in a child process and relays its events. A worker that dies without
  * reporting (crash, out of memory, SIGKILL) leaves the run directory intact; its state is set
  * to failed with the exit reason, and `sps resume` continues from the last good checkpoint.
  */
-export function startTrainingWorker(runDir: string, opts: { resume: boolean; onEvent: (e: TrainingEvent) => void; env?: NodeJS.ProcessEnv }): TrainingHandle {
-  const { path, execArgv } = workerEntry();
+export function startTrainingWorker(
+  runDir: string,
+  opts: { resume: boolean; onEvent: (e: TrainingEvent) => void; env?: NodeJS.ProcessEnv; launcher?: WorkerLauncher },
+): TrainingHandle {
   const logPath = join(runDir, 'worker.log');
-  const child: ChildProcess = fork(path, [], { execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...opts.env } });
-  const log = (chunk: Buffer) => {
+  const child = (opts.launcher ?? forkLauncher)(trainWorkerEntry(), { ...process.env, ...opts.env });
+  child.onOutput((chunk) => {
     if (existsSync(runDir)) appendFileSync(logPath, chunk);
-  };
-  child.stdout?.on('data', log);
-  child.stderr?.on('data', log);
+  });
   let last: TrainingEvent | undefined;
-  child.on('message', (m: WorkerToParent) => {
+  child.onMessage((raw) => {
+    const m = raw as WorkerToParent;
     if (m.type === 'event') {
       last = m.event;
       opts.onEvent(m.event);
     }
   });
   const done = new Promise<WorkerExit>((resolve) => {
-    child.on('exit', (code, signal) => {
+    child.onExit((code, signal) => {
       const ended = last?.type === 'finished' || last?.type === 'failed';
       if (!ended) {
         const reason = signal ? `the training worker was killed by ${signal}` : `the training worker exited with code ${code}`;
@@ -65,9 +57,7 @@ export function startTrainingWorker(runDir: string, opts: { resume: boolean; onE
   child.send(start);
   return {
     pid: child.pid,
-    command: (c) => {
-      if (child.connected) child.send({ type: 'command', command: c } satisfies ParentToWorker);
-    },
+    command: (c) => child.send({ type: 'command', command: c } satisfies ParentToWorker),
     done,
     kill: (signal = 'SIGTERM') => child.kill(signal),
   };

@@ -1,0 +1,200 @@
+/**
+ * The one API contract between the renderer and the app (Electron main over IPC, or the web
+ * server over WebSocket). Channel → request → response, plus event streams. Payloads are plain
+ * JSON. Both sides use the same request validators (api_validate.ts).
+ */
+import type { JobConfig, TaskKind } from './job.js';
+import type { RunStatus, SerializedError, TrainingEvent } from './training_events.js';
+
+export interface ModelEntry {
+  id: string;
+  path: string;
+  name: string;
+  modelType: string;
+  /** False when the folder opens but cannot be used; `reason` says why. */
+  supported: boolean;
+  reason?: string;
+  hiddenSize?: number;
+  numLayers?: number;
+  vocabSize?: number;
+  contextLength?: number;
+  parameters?: number;
+  sizeBytes?: number;
+  addedAt: string;
+}
+
+export interface DatasetPreview {
+  path: string;
+  format: string;
+  columns: string[];
+  /** The first rows, values as strings (missing → absent). */
+  rows: { line: number; fields: Record<string, string> }[];
+  bytes: number;
+}
+
+export interface ProblemDTO {
+  kind: string;
+  severity: 'error' | 'warning';
+  message: string;
+  location: { file?: string; line?: number; field?: string };
+  hint?: string;
+}
+
+/** The dataset validation report (engine/data/validate.ts), as plain data. */
+export interface ValidationReportDTO {
+  ok: boolean;
+  errors: number;
+  warnings: number;
+  train: { file: string; format: string; rows: number; columns: string[]; examples: number; duplicateRows: number; labelDistribution?: { label: string; count: number }[]; lengths?: { count: number; min: number; max: number; mean: number; p50: number; p95: number; histogram: { from: number; to: number; count: number }[]; maxLength?: number; truncated?: number } };
+  validation?: { file: string; rows: number; examples: number; overlapWithTrain: number };
+  labels?: string[];
+  problems: { kind: string; severity: 'error' | 'warning'; count: number; shown: ProblemDTO[] }[];
+}
+
+export interface TemplatePreview {
+  /** The rendered input and output of the first rows, and their tokens. */
+  examples: { line: number; input: string; output: string; tokens: { id: number; text: string; part: 'input' | 'output' }[] }[];
+}
+
+export interface RunSummary {
+  id: string;
+  dir: string;
+  name?: string;
+  status: RunStatus;
+  step: number;
+  totalSteps: number;
+  task: TaskKind;
+  modelPath: string;
+  createdAt: string;
+  best: { metric: string; value: number; step: number } | null;
+  error?: SerializedError;
+  /** Queued behind another job on the same device. */
+  queued?: boolean;
+}
+
+export type MetricRecord = { kind: 'baseline' | 'train' | 'evaluation' | 'skipped'; step: number } & Record<string, unknown>;
+
+export interface RunDetail extends RunSummary {
+  job: JobConfig;
+  metrics: MetricRecord[];
+  /** Recent worker log lines. */
+  log: string[];
+}
+
+export interface NearestTokensDTO {
+  index: number;
+  tokens: { id: number; token: string; similarity: number }[];
+}
+
+export type ExportFormat = 'peft' | 'safetensors' | 'npy' | 'json' | 'card';
+
+export interface ProviderInfo {
+  name: 'cpu' | 'cuda' | 'dml' | 'webgpu';
+  available: boolean;
+  reason?: string;
+}
+
+export interface SystemInfo {
+  appVersion: string;
+  node: string;
+  onnxruntime: string;
+  platform: string;
+  providers: ProviderInfo[];
+  paths: { data: string; runs: string; models: string };
+  /** 'desktop' (Electron) or 'web' (sps serve). */
+  mode: 'desktop' | 'web';
+}
+
+export interface Settings {
+  runsDir: string;
+  theme: 'light' | 'dark' | 'system';
+}
+
+/** Request → response of every call. */
+export interface ApiMethods {
+  'system.info': { req: Record<string, never>; res: SystemInfo };
+  'system.getSettings': { req: Record<string, never>; res: Settings };
+  'system.setSettings': { req: Partial<Settings>; res: Settings };
+  'models.list': { req: Record<string, never>; res: ModelEntry[] };
+  'models.add': { req: { path: string }; res: ModelEntry };
+  'models.inspect': { req: { path: string }; res: ModelEntry };
+  'models.remove': { req: { id: string }; res: { removed: boolean } };
+  'datasets.preview': { req: { path: string; limit?: number }; res: DatasetPreview };
+  'datasets.validate': { req: { job: JobConfig }; res: ValidationReportDTO };
+  'datasets.templatePreview': { req: { job: JobConfig; limit?: number }; res: TemplatePreview };
+  'jobs.create': { req: { job: JobConfig; name?: string }; res: RunSummary };
+  'jobs.start': { req: { id: string }; res: RunSummary };
+  'jobs.pause': { req: { id: string }; res: { ok: boolean } };
+  'jobs.resume': { req: { id: string }; res: RunSummary };
+  'jobs.cancel': { req: { id: string }; res: { ok: boolean } };
+  'jobs.list': { req: Record<string, never>; res: RunSummary[] };
+  'jobs.get': { req: { id: string }; res: RunDetail };
+  'jobs.delete': { req: { id: string }; res: { deleted: boolean } };
+  'jobs.nearestTokens': { req: { id: string; k?: number }; res: NearestTokensDTO[] };
+  'inference.generate': { req: { id?: string; modelPath?: string; usePrompt: boolean; text: string; maxNewTokens: number; temperature?: number; topK?: number; topP?: number; seed?: number }; res: { streamId: string } };
+  'inference.cancel': { req: { streamId: string }; res: { ok: boolean } };
+  'inference.classify': { req: { id: string; text: string }; res: { prediction: string; scores: Record<string, number> } };
+  'exports.export': { req: { id: string; format: ExportFormat; checkpoint?: 'best' | 'final'; out?: string }; res: { path: string; files: string[] } };
+  'exports.import': { req: { path: string; expectDim?: number }; res: { numVirtualTokens: number; dim: number } };
+}
+
+/** Events pushed to the renderer. */
+export interface ApiEvents {
+  'jobs.event': { id: string; event: TrainingEvent };
+  'jobs.changed': { run: RunSummary };
+  'inference.token': { streamId: string; token?: number; delta?: string; done?: { stopped: boolean; text: string; ids: number[] }; error?: SerializedError };
+}
+
+export type Method = keyof ApiMethods;
+export type Req<M extends Method> = ApiMethods[M]['req'];
+export type Res<M extends Method> = ApiMethods[M]['res'];
+export type EventName = keyof ApiEvents;
+
+/** A call's result across a transport: never a thrown Error object. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: SerializedError };
+
+/** What the renderer uses; IPC and WebSocket transports both implement it. */
+export interface ApiClient {
+  call<M extends Method>(method: M, req: Req<M>): Promise<Res<M>>;
+  subscribe<E extends EventName>(event: E, handler: (payload: ApiEvents[E]) => void): () => void;
+}
+
+/** The server side: every method implemented. */
+export type ApiHandlers = { [M in Method]: (req: Req<M>) => Promise<Res<M>> };
+
+export const METHODS: readonly Method[] = [
+  'system.info',
+  'system.getSettings',
+  'system.setSettings',
+  'models.list',
+  'models.add',
+  'models.inspect',
+  'models.remove',
+  'datasets.preview',
+  'datasets.validate',
+  'datasets.templatePreview',
+  'jobs.create',
+  'jobs.start',
+  'jobs.pause',
+  'jobs.resume',
+  'jobs.cancel',
+  'jobs.list',
+  'jobs.get',
+  'jobs.delete',
+  'jobs.nearestTokens',
+  'inference.generate',
+  'inference.cancel',
+  'inference.classify',
+  'exports.export',
+  'exports.import',
+];
+
+export const EVENTS: readonly EventName[] = ['jobs.event', 'jobs.changed', 'inference.token'];
+
+/** The error a caller sees when a call fails: the engine's SpsError fields, plain. */
+export class ApiError extends Error {
+  constructor(readonly error: SerializedError) {
+    super(error.message + (error.hint ? ` — ${error.hint}` : ''));
+    this.name = 'ApiError';
+  }
+}

@@ -1,0 +1,90 @@
+import type { Method } from './api.js';
+import { validateJob } from './job.js';
+
+/**
+ * Request validators, one per method: the IPC gate and the web server both run them before a
+ * handler sees a payload. Each returns a list of problems (empty when valid).
+ */
+type Check = (req: unknown) => string[];
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function shape(fields: Record<string, 'string' | 'number' | 'boolean' | 'string?' | 'number?' | 'boolean?' | 'job' | 'format' | 'checkpoint?'>): Check {
+  return (req) => {
+    if (!isObj(req)) return ['the request must be an object'];
+    const errs: string[] = [];
+    for (const key of Object.keys(req)) if (!(key in fields)) errs.push(`unexpected field "${key}"`);
+    for (const [key, kind] of Object.entries(fields)) {
+      const v = req[key];
+      const optional = kind.endsWith('?');
+      if (v === undefined) {
+        if (!optional) errs.push(`"${key}" is required`);
+        continue;
+      }
+      switch (kind.replace('?', '')) {
+        case 'string':
+          if (typeof v !== 'string' || v.length > 100_000) errs.push(`"${key}" must be a string`);
+          break;
+        case 'number':
+          if (typeof v !== 'number' || !Number.isFinite(v)) errs.push(`"${key}" must be a finite number`);
+          break;
+        case 'boolean':
+          if (typeof v !== 'boolean') errs.push(`"${key}" must be true or false`);
+          break;
+        case 'job':
+          errs.push(...validateJob(v).map((e) => `job.${e.field} ${e.message}`));
+          break;
+        case 'format':
+          if (!['peft', 'safetensors', 'npy', 'json', 'card'].includes(v as string)) errs.push(`"${key}" must be one of peft, safetensors, npy, json, card`);
+          break;
+        case 'checkpoint':
+          if (v !== 'best' && v !== 'final') errs.push(`"${key}" must be best or final`);
+          break;
+      }
+    }
+    return errs;
+  };
+}
+
+const empty = shape({});
+const byId = shape({ id: 'string' });
+
+export const REQUEST_VALIDATORS: Record<Method, Check> = {
+  'system.info': empty,
+  'system.getSettings': empty,
+  'system.setSettings': (req) => {
+    if (!isObj(req)) return ['the request must be an object'];
+    const errs: string[] = [];
+    for (const k of Object.keys(req)) if (k !== 'runsDir' && k !== 'theme') errs.push(`unexpected field "${k}"`);
+    if (req.runsDir !== undefined && (typeof req.runsDir !== 'string' || req.runsDir === '')) errs.push('"runsDir" must be a folder path');
+    if (req.theme !== undefined && !['light', 'dark', 'system'].includes(req.theme as string)) errs.push('"theme" must be light, dark or system');
+    return errs;
+  },
+  'models.list': empty,
+  'models.add': shape({ path: 'string' }),
+  'models.inspect': shape({ path: 'string' }),
+  'models.remove': byId,
+  'datasets.preview': shape({ path: 'string', limit: 'number?' }),
+  'datasets.validate': shape({ job: 'job' }),
+  'datasets.templatePreview': shape({ job: 'job', limit: 'number?' }),
+  'jobs.create': shape({ job: 'job', name: 'string?' }),
+  'jobs.start': byId,
+  'jobs.pause': byId,
+  'jobs.resume': byId,
+  'jobs.cancel': byId,
+  'jobs.list': empty,
+  'jobs.get': byId,
+  'jobs.delete': byId,
+  'jobs.nearestTokens': shape({ id: 'string', k: 'number?' }),
+  'inference.generate': shape({ id: 'string?', modelPath: 'string?', usePrompt: 'boolean', text: 'string', maxNewTokens: 'number', temperature: 'number?', topK: 'number?', topP: 'number?', seed: 'number?' }),
+  'inference.cancel': shape({ streamId: 'string' }),
+  'inference.classify': shape({ id: 'string', text: 'string' }),
+  'exports.export': shape({ id: 'string', format: 'format', checkpoint: 'checkpoint?', out: 'string?' }),
+  'exports.import': shape({ path: 'string', expectDim: 'number?' }),
+};
+
+export function validateRequest(method: string, req: unknown): string[] {
+  const check = (REQUEST_VALIDATORS as Record<string, Check | undefined>)[method];
+  if (!check) return [`unknown method "${method}"`];
+  return check(req);
+}

@@ -1,0 +1,52 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+/**
+ * A started worker process as the supervisor sees it. The CLI and the web server start Node
+ * child processes; the desktop app starts an Electron utilityProcess (src/main), with the
+ * same shape.
+ */
+export interface WorkerProcess {
+  readonly pid: number | undefined;
+  send(message: unknown): void;
+  onMessage(handler: (message: unknown) => void): void;
+  /** Output lines (stdout and stderr) for the run's log. */
+  onOutput(handler: (chunk: Buffer) => void): void;
+  onExit(handler: (code: number | null, signal: NodeJS.Signals | null) => void): void;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export type WorkerLauncher = (entry: WorkerEntry, env: NodeJS.ProcessEnv) => WorkerProcess;
+
+export interface WorkerEntry {
+  /** Absolute path of the worker script. */
+  path: string;
+  /** Node flags for it (the tsx loader when running from TypeScript sources). */
+  execArgv: string[];
+}
+
+/** The worker entry next to this file: .ts under tsx (development, tests), .js when built. */
+export function trainWorkerEntry(): WorkerEntry {
+  const here = fileURLToPath(import.meta.url);
+  const ts = here.endsWith('.ts');
+  return { path: join(here, '..', ts ? 'train_worker.ts' : 'train_worker.js'), execArgv: ts ? ['--import', 'tsx'] : [] };
+}
+
+/** Starts the worker as a Node child process with an IPC channel. */
+export const forkLauncher: WorkerLauncher = (entry, env) => {
+  const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+  return {
+    pid: child.pid,
+    send: (m) => {
+      if (child.connected) child.send(m as never);
+    },
+    onMessage: (h) => child.on('message', h),
+    onOutput: (h) => {
+      child.stdout?.on('data', h);
+      child.stderr?.on('data', h);
+    },
+    onExit: (h) => child.on('exit', h),
+    kill: (signal = 'SIGTERM') => child.kill(signal),
+  };
+};
