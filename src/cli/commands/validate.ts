@@ -35,7 +35,7 @@ export async function validateCommand(argv: string[], io: CliIO): Promise<number
   const tok = model?.tokenizer;
   const report = await validateDataset({
     file: data,
-    task: taskSpecOf(job),
+    task: taskSpecOf(job, tok),
     ...(job.data.format ? { format: job.data.format } : {}),
     ...(values.val ? { validationFile: values.val } : {}),
     ...(tok ? { tokenize: (text: string, part: 'input' | 'output') => tok.encode(text, { addSpecialTokens: part === 'input' }), maxLength: job.training.maxLength } : {}),

@@ -22,8 +22,14 @@ export type TaskSpec =
       labelColumn: string;
       /** The allowed labels, in order. Default: the labels seen in the training file, sorted. */
       labels?: string[];
-      /** label → text the model should produce. Default: " " + label. */
+      /** label → text the model should produce. Default: `verbalizerPrefix` + label. */
       verbalizers?: Record<string, string>;
+      /**
+       * Put before a label to make its default verbalizer: " " (default) for tokenizers that
+       * mark word starts with the space itself (GPT-2 style), "" for those that already add
+       * a word-start marker to every text (SentencePiece "▁"), where " " would add a token.
+       */
+      verbalizerPrefix?: string;
     }
   | { kind: 'generation'; inputTemplate: string; outputTemplate: string }
   | { kind: 'lm'; /** default "text" */ textColumn?: string };
@@ -164,7 +170,7 @@ export class ExampleBuilder {
         hint: 'check the label column, or use a generation task for free-form answers',
       });
     }
-    const verbalizers = resolveVerbalizers(labels, task.verbalizers);
+    const verbalizers = resolveVerbalizers(labels, task.verbalizers, task.verbalizerPrefix);
     for (const ex of this.pending) ex.output = verbalizers[ex.label as string] as string;
     return { examples: this.pending, problems: this.problems, labels, verbalizers };
   }
@@ -269,8 +275,8 @@ function checkLabelSet(labels: unknown): string[] {
   return out;
 }
 
-/** label → verbalizer; default " " + label. Unknown keys, empty or shared verbalizers are errors. */
-export function resolveVerbalizers(labels: readonly string[], given: Record<string, string> | undefined): Record<string, string> {
+/** label → verbalizer; default prefix + label. Unknown keys, empty or shared verbalizers are errors. */
+export function resolveVerbalizers(labels: readonly string[], given: Record<string, string> | undefined, prefix = ' '): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of Object.keys(given ?? {})) {
     if (!labels.includes(key)) {
@@ -282,7 +288,7 @@ export function resolveVerbalizers(labels: readonly string[], given: Record<stri
   }
   const owner = new Map<string, string>();
   for (const label of labels) {
-    const v = given?.[label] ?? ` ${label}`;
+    const v = given?.[label] ?? `${prefix}${label}`;
     if (typeof v !== 'string' || v.trim() === '') {
       throw new SpsError('INVALID_ARGUMENT', `the verbalizer for ${JSON.stringify(label)} is empty`, { location: { field: `verbalizers.${label}` }, hint: 'give each label a word the model should produce, e.g. " happy"' });
     }

@@ -4,6 +4,7 @@ import { loadExamples, type BuildResult, type DatasetExample, type TaskSpec } fr
 import { tokenizeExample, type TokenizedExample } from '../data/example.js';
 import { splitTrainValidation } from '../data/split.js';
 import type { LoadedModel } from '../models/load_model.js';
+import type { TextTokenizer } from '../models/tokenizer.js';
 
 /** A tokenized example ready for the trainer; `label` is the class index (classification). */
 export interface TrainExample extends TokenizedExample {
@@ -21,9 +22,28 @@ export interface TaskData {
   warnings: string[];
 }
 
-export function taskSpecOf(job: JobConfig): TaskSpec {
+/**
+ * Whether the tokenizer marks the start of every text itself (SentencePiece's "▁"), so a
+ * leading space would become a token of its own: encode(" x") = ["▁", "▁x"], encode("x") = ["▁x"].
+ */
+export function addsWordStartMarker(tok: TextTokenizer): boolean {
+  const spaced = tok.encode(' x', { addSpecialTokens: false });
+  const bare = tok.encode('x', { addSpecialTokens: false });
+  return spaced.length === bare.length + 1 && spaced.slice(1).every((id, i) => id === bare[i]);
+}
+
+export function taskSpecOf(job: JobConfig, tok?: TextTokenizer): TaskSpec {
   const t = job.task;
-  if (t.kind === 'classification') return { kind: 'classification', inputTemplate: t.inputTemplate, labelColumn: t.labelColumn, ...(t.labels ? { labels: t.labels } : {}), ...(t.verbalizers ? { verbalizers: t.verbalizers } : {}) };
+  if (t.kind === 'classification') {
+    return {
+      kind: 'classification',
+      inputTemplate: t.inputTemplate,
+      labelColumn: t.labelColumn,
+      ...(t.labels ? { labels: t.labels } : {}),
+      ...(t.verbalizers ? { verbalizers: t.verbalizers } : {}),
+      ...(tok ? { verbalizerPrefix: addsWordStartMarker(tok) ? '' : ' ' } : {}),
+    };
+  }
   if (t.kind === 'generation') return { kind: 'generation', inputTemplate: t.inputTemplate, outputTemplate: t.outputTemplate };
   return { kind: 'lm', textColumn: t.textColumn };
 }
@@ -62,7 +82,7 @@ export function truncateExample(ex: TrainExample, maxLength: number): { ex: Trai
  * Validation is the given file or a seeded (stratified, for classification) split of train.
  */
 export async function prepareTaskData(job: JobConfig, model: LoadedModel, onProgress?: (file: string, read: number, total: number) => void): Promise<TaskData> {
-  const task = taskSpecOf(job);
+  const task = taskSpecOf(job, model.tokenizer);
   const readOpts = {
     ...(job.data.format ? { format: job.data.format } : {}),
     ...(job.data.textMode ? { textMode: job.data.textMode } : {}),
