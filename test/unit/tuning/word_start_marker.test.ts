@@ -3,8 +3,11 @@ import { loadTokenizer, type TextTokenizer } from '../../../src/engine/models/to
 import { addsWordStartMarker } from '../../../src/engine/tuning/prepare_data.js';
 import { storiesModelDir } from '../../helpers/fixtures.js';
 
-/** A tokenizer stub mapping each character to its code (no word-start marker). */
-const byteLevel = { encode: (s: string) => [...s].map((c) => c.charCodeAt(0)) } as unknown as TextTokenizer;
+/** A GPT-2-like stub: a space belongs to the word after it (" x" is one token, "Ġx"). */
+const vocab = new Map<string, number>();
+const byteLevel = {
+  encode: (s: string) => (s.match(/ ?[^ ]+/g) ?? []).map((w) => vocab.get(w) ?? (vocab.set(w, vocab.size), vocab.size - 1)),
+} as unknown as TextTokenizer;
 
 describe('addsWordStartMarker (default verbalizer spacing)', () => {
   it('is true for the SentencePiece stories tokenizer, where " x" costs an extra "▁" token', () => {
