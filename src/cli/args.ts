@@ -8,7 +8,8 @@ export function parseFlags<O extends Options>(argv: string[], options: O, comman
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new SpsError('INVALID_ARGUMENT', `sps ${command}: ${(e as Error).message}`, { hint: `run \`sps ${command} --help\`` });
+    // Node's messages can span lines (e.g. an ambiguous "--lr -1"); errors print as one line.
+    throw new SpsError('INVALID_ARGUMENT', `sps ${command}: ` + (e as Error).message.replace(/\s*\n\s*/g, ' '), { hint: `run \`sps ${command} --help\`` });
   }
 }
 

@@ -72,7 +72,8 @@ export function eventPrinter(io: CliIO, opts: { json: boolean; tty: boolean }): 
         line(`${e.status} at step ${e.step}: ${e.reason}${e.best ? `; best ${e.best.metric}=${fmt(e.best.value)} at step ${e.best.step}` : ''}`);
         break;
       case 'failed':
-        line(`failed: ${e.error.message}${e.error.hint ? ` — ${e.error.hint}` : ''} (log: ${e.logPath})`);
+        // An SpsError's message already ends with its hint; the supervisor's crash event does not.
+        line(`failed: ${e.error.message}${e.error.hint && !e.error.message.endsWith(e.error.hint) ? ` — ${e.error.hint}` : ''} (log: ${e.logPath})`);
         break;
     }
   };
