@@ -9,12 +9,12 @@ export function parseFlags<O extends Options>(argv: string[], options: O, comman
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
     // Node's messages can span lines (e.g. an ambiguous "--lr -1"); errors print as one line.
-    throw new SpsError('INVALID_ARGUMENT', `sps ${command}: ` + (e as Error).message.replace(/\s*\n\s*/g, ' '), { hint: `run \`sps ${command} --help\`` });
+    throw new SpsError('INVALID_ARGUMENT', (e as Error).message.replace(/\s*\n\s*/g, ' '), { hint: `run \`sps ${command} --help\`` });
   }
 }
 
 export function requireFlag(value: string | undefined, flag: string, command: string): string {
-  if (value === undefined || value === '') throw new SpsError('INVALID_ARGUMENT', `sps ${command}: --${flag} is required`, { location: { field: `--${flag}` }, hint: `run \`sps ${command} --help\`` });
+  if (value === undefined || value === '') throw new SpsError('INVALID_ARGUMENT', `--${flag} is required`, { location: { field: `--${flag}` }, hint: `run \`sps ${command} --help\`` });
   return value;
 }
 
