@@ -18,6 +18,11 @@ export interface PromptCardInput {
   metrics: readonly Record<string, unknown>[];
   /** Nearest vocabulary tokens per virtual token, or why they are missing. */
   nearest: VirtualTokenNeighbours[] | { unavailable: string };
+  /**
+   * What the trainer put before a label to make its default verbalizer (" ", or "" for
+   * tokenizers that mark word starts themselves); undefined when the tokenizer is unavailable.
+   */
+  verbalizerPrefix?: string;
   exportedAt: Date;
   appVersion: string;
 }
@@ -96,13 +101,13 @@ export function renderPromptCard(c: PromptCardInput): string {
   if (fingerprints.validation) {
     data.push(['Validation file', code(fingerprints.validation.path)], ['Validation file size', `${fingerprints.validation.bytes} bytes`], ['Validation file SHA-256', code(fingerprints.validation.sha256)]);
   } else {
-    data.push(['Validation', `${formatMetric(job.data.validationFraction)} of the training file, split with seed ${job.training.seed}`]);
+    data.push(['Validation', `${Math.round(job.data.validationFraction * 1000) / 10}% of the training file, split with seed ${job.training.seed}`]);
   }
   if (job.data.format) data.push(['Format', code(job.data.format)]);
   out.push(...kv(data), '');
 
   out.push('## Task', '');
-  out.push(...taskLines(job, m), '');
+  out.push(...taskLines(job, m, c.verbalizerPrefix), '');
 
   out.push('## Hyperparameters', '');
   const t = job.training;
@@ -149,7 +154,7 @@ export function renderPromptCard(c: PromptCardInput): string {
   return out.join('\n');
 }
 
-function taskLines(job: JobConfig, m: MetricsSummary): string[] {
+function taskLines(job: JobConfig, m: MetricsSummary, verbalizerPrefix: string | undefined): string[] {
   const task = job.task;
   const rows: [string, string][] = [['Kind', code(task.kind)]];
   switch (task.kind) {
@@ -160,7 +165,10 @@ function taskLines(job: JobConfig, m: MetricsSummary): string[] {
       const lines = kv(rows);
       if (labels) {
         lines.push('', '| Label | Verbalizer (text scored after the input) |', '| --- | --- |');
-        for (const l of labels) lines.push(`| ${code(l)} | ${code(JSON.stringify(task.verbalizers?.[l] ?? ` ${l}`))} |`);
+        for (const l of labels) {
+          const v = task.verbalizers?.[l] ?? (verbalizerPrefix !== undefined ? verbalizerPrefix + l : undefined);
+          lines.push(`| ${code(l)} | ${v !== undefined ? code(JSON.stringify(v)) : `the label itself (the tokenizer's word-start convention decides a leading space)`} |`);
+        }
       }
       return lines;
     }

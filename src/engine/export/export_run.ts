@@ -6,6 +6,7 @@ import { loadModel, type LoadedModel } from '../models/load_model.js';
 import { nearestTokens } from '../inference/nearest_tokens.js';
 import { loadCheckpointDir } from '../tuning/checkpoint.js';
 import { modelFingerprint } from '../tuning/fingerprint.js';
+import { addsWordStartMarker } from '../tuning/prepare_data.js';
 import { APP_VERSION, readRunJob } from '../tuning/run.js';
 import { readMetrics, runPaths } from '../tuning/run_dir.js';
 import { renderPromptCard } from './card.js';
@@ -88,11 +89,8 @@ export function exportRun(runDir: string, opts: ExportOptions): ExportResult {
       model = loadModel(dir);
     } catch (err) {
       if (!(err instanceof SpsError)) throw err;
-      throw new SpsError(err.code, `cannot open the run's base model (${why}): ${err.message}`, {
-        location: { file: dir, field: '--model' },
-        hint: 'if the model folder moved, pass it with --model DIR',
-        cause: err,
-      });
+      // err.message already names the folder and what it should hold.
+      throw new SpsError(err.code, `cannot open the run's base model (${why}): ${err.message}`, { hint: 'if the model folder moved, pass it with --model DIR', cause: err });
     }
     if (opts.model !== undefined && modelFingerprint(model).sha256 !== run.fingerprints.model.sha256) {
       warnings.push(`the model in ${model.dir} differs from the one the run was trained on (fingerprint ${run.fingerprints.model.sha256.slice(0, 12)}…)`);
@@ -103,11 +101,13 @@ export function exportRun(runDir: string, opts: ExportOptions): ExportResult {
     return model;
   };
   const base = { format: opts.format, out, checkpoint, step: ckpt.step, numVirtualTokens: prompt.numVirtualTokens, dim: prompt.dim, warnings };
-  mkdirSync(opts.format === 'peft' ? out : dirname(out), { recursive: true });
+  // (writePeftAdapter makes its folder only once the model has opened: no empty folder on failure.)
+  if (opts.format !== 'peft') mkdirSync(dirname(out), { recursive: true });
   switch (opts.format) {
     case 'peft': {
       const model = openModel('the PEFT config needs its layer and head counts');
-      const files = writePeftAdapter(out, prompt, model.spec, run.job.model.path);
+      // The folder as recorded in job.json, unless the user pointed us at where it is now.
+      const files = writePeftAdapter(out, prompt, model.spec, opts.model !== undefined ? model.dir : run.job.model.path);
       return { ...base, files, dtype: 'float32' };
     }
     case 'safetensors': {
@@ -126,14 +126,22 @@ export function exportRun(runDir: string, opts: ExportOptions): ExportResult {
       return { ...base, files: [out], dtype: 'float64' };
     case 'card': {
       let nearest: Parameters<typeof renderPromptCard>[0]['nearest'];
+      let verbalizerPrefix: string | undefined;
       try {
-        nearest = nearestTokens(prompt, openModel('nearest tokens need its embeddings and tokenizer'), { k: opts.topK ?? 5 });
+        const model = openModel('nearest tokens need its embeddings and tokenizer');
+        nearest = nearestTokens(prompt, model, { k: opts.topK ?? 5 });
+        // As prepare_data.ts makes default verbalizers.
+        verbalizerPrefix = addsWordStartMarker(model.tokenizer) ? '' : ' ';
       } catch (err) {
         if (!(err instanceof SpsError) || err.code === 'INVALID_ARGUMENT') throw err;
         nearest = { unavailable: err.message };
         warnings.push(`the card has no nearest tokens: ${err.message}`);
       }
-      const text = renderPromptCard({ runDir: root, run, checkpoint, step: ckpt.step, prompt, metrics: readMetrics(root), nearest, exportedAt: opts.now ?? new Date(), appVersion: APP_VERSION });
+      const text = renderPromptCard({
+        runDir: root, run, checkpoint, step: ckpt.step, prompt, metrics: readMetrics(root), nearest,
+        ...(verbalizerPrefix !== undefined ? { verbalizerPrefix } : {}),
+        exportedAt: opts.now ?? new Date(), appVersion: APP_VERSION,
+      });
       try {
         writeFileSync(out, text);
       } catch (err) {

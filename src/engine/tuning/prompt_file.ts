@@ -1,7 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { SpsError } from '../../shared/errors.js';
-import { fileError } from '../files.js';
+import { readPromptJson } from '../export/json.js';
+import { readNpyPrompt } from '../export/npy.js';
+import { fileError, readJsonFile } from '../files.js';
 import { readSafetensorsHeader, readTensorAsFloat64 } from '../weights/safetensors_read.js';
 import { writeSafetensors } from '../weights/safetensors_write.js';
 import { softPrompt, type SoftPrompt } from './soft_prompt.js';
@@ -9,25 +11,61 @@ import { softPrompt, type SoftPrompt } from './soft_prompt.js';
 /** The tensor name PEFT uses for a prompt-tuning adapter's embeddings. */
 export const PROMPT_TENSOR = 'prompt_embeddings';
 const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
+const ADAPTER_CONFIG = 'adapter_config.json';
 
 /**
- * Reads a soft prompt from a .safetensors file holding `prompt_embeddings` [n, d], or from a
- * PEFT adapter folder (its adapter_model.safetensors). With `expectDim`, the width must match
- * the model's hidden size.
+ * Reads a soft prompt from a .safetensors file holding `prompt_embeddings` [n, d], a PEFT
+ * adapter folder (its adapter_model.safetensors; an adapter_config.json path means its folder),
+ * a NumPy .npy file (float32/float64, shape (n, d)) or an sps JSON prompt file
+ * (export/json.ts). Any other extension is read as safetensors. With `expectDim`, the width
+ * must match the model's hidden size.
  */
 export function readSoftPrompt(path: string, expectDim?: number): SoftPrompt {
   let file = path;
   try {
-    if (statSync(path).isDirectory()) {
-      file = join(path, ADAPTER_WEIGHTS);
+    const target = basename(path) === ADAPTER_CONFIG ? dirname(path) : path;
+    if (statSync(target).isDirectory()) {
+      file = join(target, ADAPTER_WEIGHTS);
       if (!existsSync(file)) {
-        throw new SpsError('FILE_NOT_FOUND', `the folder has no ${ADAPTER_WEIGHTS}`, { location: { file: path }, hint: 'pass a PEFT prompt-tuning adapter folder or a .safetensors file with a prompt_embeddings tensor' });
+        throw new SpsError('FILE_NOT_FOUND', `the folder has no ${ADAPTER_WEIGHTS}`, { location: { file: target }, hint: 'pass a PEFT prompt-tuning adapter folder or a .safetensors file with a prompt_embeddings tensor' });
       }
+      return checkAdapterConfig(target, readSafetensorsPrompt(file, expectDim));
     }
   } catch (err) {
     if (err instanceof SpsError) throw err;
     throw fileError(err, path, 'soft prompt file');
   }
+  const ext = extname(path).toLowerCase();
+  if (ext === '.npy') return readNpyPrompt(path, expectDim);
+  if (ext === '.json') return readPromptJson(path, expectDim);
+  return readSafetensorsPrompt(path, expectDim);
+}
+
+/**
+ * An adapter folder's config, when present, must describe a causal-LM prompt-tuning adapter
+ * whose size matches the tensor (PEFT itself would refuse to load anything else).
+ */
+function checkAdapterConfig(dir: string, p: SoftPrompt): SoftPrompt {
+  const path = join(dir, ADAPTER_CONFIG);
+  if (!existsSync(path)) return p;
+  const cfg = readJsonFile(path, 'adapter config') as Record<string, unknown> | null;
+  const hint = 'a PEFT prompt-tuning adapter for a causal LM has peft_type "PROMPT_TUNING", num_transformer_submodules 1 and matching num_virtual_tokens / token_dim';
+  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new SpsError('INVALID_CONFIG', 'the adapter config is not a JSON object', { location: { file: path }, hint });
+  if (cfg.peft_type !== undefined && cfg.peft_type !== 'PROMPT_TUNING') {
+    throw new SpsError('INVALID_CONFIG', `peft_type is ${JSON.stringify(cfg.peft_type)}; only "PROMPT_TUNING" adapters are soft prompts`, { location: { file: path, field: 'peft_type' }, hint });
+  }
+  const subs = cfg.num_transformer_submodules ?? 1;
+  const expectRows = typeof cfg.num_virtual_tokens === 'number' && typeof subs === 'number' ? cfg.num_virtual_tokens * subs : undefined;
+  if (expectRows !== undefined && expectRows !== p.numVirtualTokens) {
+    throw new SpsError('TENSOR_MISMATCH', `the config says ${String(cfg.num_virtual_tokens)} virtual tokens × ${String(subs)} submodule(s) = ${expectRows} rows, but ${PROMPT_TENSOR} has ${p.numVirtualTokens}`, { location: { file: path, field: 'num_virtual_tokens' }, hint });
+  }
+  if (typeof cfg.token_dim === 'number' && cfg.token_dim !== p.dim) {
+    throw new SpsError('TENSOR_MISMATCH', `the config says token_dim ${cfg.token_dim}, but ${PROMPT_TENSOR} is ${p.dim} wide`, { location: { file: path, field: 'token_dim' }, hint });
+  }
+  return p;
+}
+
+function readSafetensorsPrompt(file: string, expectDim: number | undefined): SoftPrompt {
   const st = readSafetensorsHeader(file);
   const info = st.tensors.get(PROMPT_TENSOR);
   if (!info) {
