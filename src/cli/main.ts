@@ -6,6 +6,7 @@ import { gradCommand, gradHelp } from './commands/grad.js';
 import { inferCommand, inferHelp } from './commands/infer.js';
 import { resumeCommand, resumeHelp } from './commands/resume.js';
 import { runsCommand, runsHelp } from './commands/runs.js';
+import { serveCommand, serveHelp } from './commands/serve.js';
 import { tuneCommand, tuneHelp } from './commands/tune.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
 import type { CliIO } from './io.js';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   validate: { run: validateCommand, help: validateHelp, summary: 'check a dataset: problems with line numbers, lengths, labels' },
   generate: { run: generateCommand, help: generateHelp, summary: 'greedy continuation with or without a soft prompt' },
   grad: { run: gradCommand, help: gradHelp, summary: 'loss and d(loss)/d(soft prompt) over a JSONL file' },
+  serve: { run: serveCommand, help: serveHelp, summary: 'web mode: serve the app and its API on a local URL with an access token' },
   export: { run: exportCommand, help: exportHelp, summary: "export a run's prompt: PEFT adapter, safetensors, NumPy, JSON or a prompt card" },
 };
 

@@ -1,9 +1,6 @@
 import { SpsError } from '../../shared/errors.js';
-import { CachedGenerator } from '../../engine/inference/cached_generator.js';
-import { stopTokenIds } from '../../engine/inference/stop_tokens.js';
-import { loadModel, type LoadedModel } from '../../engine/models/load_model.js';
+import { loadModel } from '../../engine/models/load_model.js';
 import { readSoftPrompt } from '../../engine/tuning/prompt_file.js';
-import type { SoftPrompt } from '../../engine/tuning/soft_prompt.js';
 import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.js';
 import type { CliIO } from '../io.js';
 
@@ -42,54 +39,9 @@ export function samplingFrom(values: { temperature?: string; 'top-k'?: string; '
   return out;
 }
 
-/** Streams a continuation to `write` (text deltas) and returns the ids. */
-export async function streamContinuation(model: LoadedModel, prompt: SoftPrompt | undefined, text: string, opts: { maxNewTokens: number; dtype: 'float32' | 'float64'; sampling: ReturnType<typeof samplingFrom>; write?: (delta: string) => void }): Promise<{ ids: number[]; text: string; stopped: boolean }> {
-  const inputIds = model.tokenizer.encode(text, { addSpecialTokens: true });
-  if (inputIds.length === 0) inputIds.push(model.spec.bosTokenId ?? model.tokenizer.bosTokenId ?? 0);
-  const n = prompt?.numVirtualTokens ?? 0;
-  const context = model.spec.maxPositions;
-  if (n + inputIds.length > context) {
-    throw new SpsError('SEQUENCE_TOO_LONG', `the text is ${inputIds.length} tokens; with ${n} virtual tokens that exceeds the model's context of ${context}`, { location: { field: '--text' }, hint: 'use a shorter text' });
-  }
-  if (n + inputIds.length + opts.maxNewTokens > context) {
-    throw new SpsError('SEQUENCE_TOO_LONG', `${n} virtual tokens + ${inputIds.length} text tokens + ${opts.maxNewTokens} new tokens exceed the model's context of ${context}`, {
-      location: { field: '--max-new-tokens' },
-      hint: `use --max-new-tokens ${context - n - inputIds.length} or less`,
-    });
-  }
-  const gen = await CachedGenerator.create(model, { dtype: opts.dtype });
-  try {
-    // Decode input + new tokens and cut the decoded input, so the first new token keeps its
-    // leading space (decoding new ids alone strips it, as the tokenizer's decoder does).
-    const inputText = model.tokenizer.decode(inputIds, { skipSpecialTokens: true });
-    const continuation = (ids: number[]) => model.tokenizer.decode([...inputIds, ...ids], { skipSpecialTokens: true }).slice(inputText.length);
-    const ids: number[] = [];
-    let printed = '';
-    const stream = gen.stream(prompt, inputIds, { maxNewTokens: opts.maxNewTokens, stopTokenIds: stopTokenIds(model), ...opts.sampling });
-    let stopped = false;
-    for (;;) {
-      const r = await stream.next();
-      if (r.done) {
-        stopped = r.value.stopped;
-        break;
-      }
-      ids.push(r.value);
-      if (opts.write) {
-        const t = continuation(ids);
-        // Hold back output while a multi-byte character is incomplete.
-        if (t.startsWith(printed) && !t.endsWith('\uFFFD')) {
-          opts.write(t.slice(printed.length));
-          printed = t;
-        }
-      }
-    }
-    const final = continuation(ids);
-    if (opts.write && final.startsWith(printed)) opts.write(final.slice(printed.length));
-    return { ids, text: final, stopped };
-  } finally {
-    await gen.release();
-  }
-}
+/** Moved to the engine (shared with the app's inference service); re-exported for the CLI. */
+export { streamContinuation } from '../../engine/inference/continuation.js';
+import { streamContinuation } from '../../engine/inference/continuation.js';
 
 export async function generateCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseFlags(argv, {

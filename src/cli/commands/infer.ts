@@ -1,18 +1,14 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { SpsError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job.js';
-import { compileTemplate } from '../../engine/data/template.js';
+import { classifyText, runCheckpointPrompt } from '../../engine/inference/classify_text.js';
 import { ForwardRunner } from '../../engine/inference/forward_runner.js';
 import { ScoreRunner } from '../../engine/inference/score_runner.js';
 import { stopTokenIds } from '../../engine/inference/stop_tokens.js';
 import { loadModel, type LoadedModel } from '../../engine/models/load_model.js';
-import { loadCheckpointDir } from '../../engine/tuning/checkpoint.js';
-import { classify, evaluateWithDetails } from '../../engine/tuning/evaluate.js';
+import { evaluateWithDetails } from '../../engine/tuning/evaluate.js';
 import { prepareTaskData } from '../../engine/tuning/prepare_data.js';
 import { readSoftPrompt } from '../../engine/tuning/prompt_file.js';
 import { readRunJob } from '../../engine/tuning/run.js';
-import { runPaths } from '../../engine/tuning/run_dir.js';
 import type { SoftPrompt } from '../../engine/tuning/soft_prompt.js';
 import { choiceFlag, intFlag, parseFlags } from '../args.js';
 import type { CliIO } from '../io.js';
@@ -27,31 +23,15 @@ With --data (needs --run): batch inference over the file with the run's template
 one JSON line per example, then the metrics — the same numbers as the trainer's evaluation.`;
 
 function runPrompt(runDir: string, which: string | undefined): { prompt: SoftPrompt; which: 'best' | 'final' } {
-  const paths = runPaths(runDir);
-  const dflt = existsSync(join(paths.best, 'manifest.json')) ? 'best' : 'final';
-  const w = choiceFlag(which, 'checkpoint', ['best', 'final'] as const, dflt);
-  const dir = w === 'best' ? paths.best : paths.final;
-  if (!existsSync(join(dir, 'manifest.json'))) throw new SpsError('FILE_NOT_FOUND', `the run has no ${w} prompt yet`, { location: { file: dir }, hint: 'finish or resume the run first' });
-  return { prompt: loadCheckpointDir(dir).prompt, which: w };
+  const w = which === undefined ? undefined : choiceFlag(which, 'checkpoint', ['best', 'final'] as const, 'best');
+  return runCheckpointPrompt(runDir, w);
 }
 
-async function classifyText(io: CliIO, model: LoadedModel, job: JobConfig, prompt: SoftPrompt, text: string, json: boolean): Promise<void> {
-  if (job.task.kind !== 'classification') throw new SpsError('INTERNAL', 'not a classification run');
-  const t = compileTemplate(job.task.inputTemplate, 'input template');
-  const input = t.columns.length === 1 ? t.render({ [t.columns[0]!]: text }) : text;
-  const data = await prepareTaskData(job, model);
-  const ids = model.tokenizer.encode(input, { addSpecialTokens: true });
-  const scorer = await ScoreRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' });
-  try {
-    const scores = await scorer.score(prompt, data.verbalizerIds!.map((v) => ({ ids: [...ids, ...v], labelStart: ids.length })), job.training.evalBatchSize);
-    const [pred] = await classify(scorer, prompt, [{ ids, labelStart: ids.length }], data.verbalizerIds!, job.training.evalBatchSize);
-    const labels = data.labels!;
-    const result = { input, prediction: labels[pred!]!, scores: Object.fromEntries(labels.map((l, i) => [l, scores[i]!.logprob])) };
-    if (json) io.stdout(JSON.stringify(result) + '\n');
-    else io.stdout(`${result.prediction}\n${labels.map((l, i) => `  ${l}: log p = ${scores[i]!.logprob.toFixed(4)}`).join('\n')}\n`);
-  } finally {
-    await scorer.release();
-  }
+async function classifyTextCommand(io: CliIO, model: LoadedModel, job: JobConfig, prompt: SoftPrompt, text: string, json: boolean): Promise<void> {
+  const r = await classifyText(model, job, prompt, text);
+  const result = { input: r.input, prediction: r.prediction, scores: r.scores };
+  if (json) io.stdout(JSON.stringify(result) + '\n');
+  else io.stdout(`${result.prediction}\n${r.labels.map((l) => `  ${l}: log p = ${r.scores[l]!.toFixed(4)}`).join('\n')}\n`);
 }
 
 async function inferData(io: CliIO, model: LoadedModel, job: JobConfig, prompt: SoftPrompt, file: string, json: boolean): Promise<void> {
@@ -117,7 +97,7 @@ export async function inferCommand(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   if (job?.task.kind === 'classification' && prompt) {
-    await classifyText(io, model, job, prompt, values.text!, !!values.json);
+    await classifyTextCommand(io, model, job, prompt, values.text!, !!values.json);
     return 0;
   }
   const maxNewTokens = intFlag(values['max-new-tokens'], 'max-new-tokens', 64, 0);

@@ -1,0 +1,78 @@
+import { join, resolve } from 'node:path';
+import type { ApiEvents, EventName, Settings } from '../shared/api.js';
+import { SpsError } from '../shared/errors.js';
+import { loadModel, type LoadedModel } from '../engine/models/load_model.js';
+import type { WorkerLauncher } from '../worker/launcher.js';
+import { JsonStore } from './store.js';
+
+export type Emit = <E extends EventName>(event: E, payload: ApiEvents[E]) => void;
+
+export interface ServicesOptions {
+  /** Where settings.json and models.json live (created when missing). */
+  dataDir: string;
+  /** Default runs folder (settings.runsDir overrides it once set); default DATA/runs. */
+  runsDir?: string;
+  /** How training workers start: Electron passes a utilityProcess launcher; default: Node child processes. */
+  launcher?: WorkerLauncher;
+  mode: 'desktop' | 'web';
+  /** Pushes an event to the renderer(s). */
+  emit: Emit;
+  /** Environment for training workers (added to process.env). */
+  workerEnv?: NodeJS.ProcessEnv;
+  /** How long shutdown waits for running workers to checkpoint after cancel (default 10 s). */
+  shutdownTimeoutMs?: number;
+}
+
+const THEMES = ['light', 'dark', 'system'];
+
+/** What every namespace shares: paths, stores, the event sink, and opened models. */
+export class ServiceContext {
+  readonly dataDir: string;
+  readonly settings: JsonStore<Partial<Settings>>;
+  readonly emit: Emit;
+  private readonly models = new Map<string, LoadedModel>();
+
+  constructor(readonly opts: ServicesOptions) {
+    this.dataDir = resolve(opts.dataDir);
+    this.emit = opts.emit;
+    this.settings = new JsonStore<Partial<Settings>>(join(this.dataDir, 'settings.json'), 'settings', () => ({}), (v) => {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'expected a JSON object';
+      const s = v as Record<string, unknown>;
+      if (s.runsDir !== undefined && (typeof s.runsDir !== 'string' || s.runsDir === '')) return '"runsDir" must be a folder path';
+      if (s.theme !== undefined && !THEMES.includes(s.theme as string)) return '"theme" must be light, dark or system';
+      return undefined;
+    });
+  }
+
+  get defaultRunsDir(): string {
+    return resolve(this.opts.runsDir ?? join(this.dataDir, 'runs'));
+  }
+
+  currentSettings(): Settings {
+    const s = this.settings.read();
+    return { runsDir: resolve(s.runsDir ?? this.defaultRunsDir), theme: s.theme ?? 'system' };
+  }
+
+  get runsDir(): string {
+    return this.currentSettings().runsDir;
+  }
+
+  /** A model folder opened once per session (tokenizer and weight index; weights stay on disk). */
+  model(path: string): LoadedModel {
+    const key = resolve(path);
+    let m = this.models.get(key);
+    if (!m) {
+      m = loadModel(key);
+      this.models.set(key, m);
+    }
+    return m;
+  }
+
+  forgetModel(path: string): void {
+    this.models.delete(resolve(path));
+  }
+}
+
+export function notFound(what: string, id: string, hint?: string): SpsError {
+  return new SpsError('FILE_NOT_FOUND', `no ${what} "${id}"`, { location: { field: 'id' }, ...(hint ? { hint } : {}) });
+}

@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs';
+import type { ApiHandlers } from '../shared/api.js';
+import { ServiceContext, type ServicesOptions } from './context.js';
+import { datasetsService } from './datasets.js';
+import { exportsService } from './exports.js';
+import { inferenceService } from './inference.js';
+import { jobsService } from './jobs.js';
+import { modelsService } from './models.js';
+import { systemService } from './system.js';
+
+export type { Emit, ServicesOptions } from './context.js';
+export { dispatch, serializeError, invalidRequestError } from './dispatch.js';
+
+export interface Services {
+  handlers: ApiHandlers;
+  /** Cancels running jobs (they checkpoint), waits up to shutdownTimeoutMs, kills the rest; releases inference sessions. */
+  shutdown(): Promise<void>;
+  /** The worker process of a running job (diagnostics and tests). */
+  workerPid(id: string): number | undefined;
+  /** Runs marked interrupted when the services started (left running by an earlier session). */
+  interrupted: string[];
+}
+
+/**
+ * The API implemented over the engine, for both the Electron main process (IPC) and the web
+ * server (WebSocket). No Electron here: the desktop app passes its utilityProcess launcher.
+ */
+export function createServices(opts: ServicesOptions): Services {
+  const ctx = new ServiceContext(opts);
+  mkdirSync(ctx.dataDir, { recursive: true });
+  const jobs = jobsService(ctx);
+  // Every namespace resolves and checks run ids the same way (pattern, existence).
+  const resolveRun = (id: string): string => jobs.resolve(id);
+  const inference = inferenceService(ctx, resolveRun);
+  let interrupted: string[] = [];
+  try {
+    interrupted = jobs.markInterrupted();
+  } catch {
+    // An unreadable settings file: jobs.list reports it on first use.
+  }
+  const handlers: ApiHandlers = {
+    ...systemService(ctx),
+    ...modelsService(ctx),
+    ...datasetsService(ctx),
+    ...jobs.handlers,
+    ...inference.handlers,
+    ...exportsService(resolveRun),
+  };
+  let closed: Promise<void> | undefined;
+  return {
+    handlers,
+    interrupted,
+    workerPid: (id) => jobs.activePid(id),
+    shutdown: () =>
+      (closed ??= (async () => {
+        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), inference.shutdown()]);
+      })()),
+  };
+}

@@ -1,0 +1,55 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import ort from 'onnxruntime-node';
+import type { ApiHandlers, ProviderInfo, Settings } from '../shared/api.js';
+import { SpsError } from '../shared/errors.js';
+import { APP_VERSION } from '../engine/tuning/run.js';
+import type { ServiceContext } from './context.js';
+
+type SystemHandlers = Pick<ApiHandlers, 'system.info' | 'system.getSettings' | 'system.setSettings'>;
+
+const PROVIDERS: ProviderInfo[] = [
+  { name: 'cpu', available: true },
+  { name: 'cuda', available: false, reason: 'GPU execution providers are not wired into training yet' },
+  { name: 'dml', available: false, reason: 'GPU execution providers are not wired into training yet' },
+  { name: 'webgpu', available: false, reason: 'GPU execution providers are not wired into training yet' },
+];
+
+export function systemService(ctx: ServiceContext): SystemHandlers {
+  // system.info answers even with a damaged settings file (getSettings reports that).
+  const runsDir = () => {
+    try {
+      return ctx.runsDir;
+    } catch {
+      return ctx.defaultRunsDir;
+    }
+  };
+  return {
+    'system.info': async () => ({
+      appVersion: APP_VERSION,
+      node: process.version,
+      onnxruntime: ort.env.versions.node ?? ort.env.versions.common,
+      platform: `${process.platform}-${process.arch}`,
+      providers: PROVIDERS.map((p) => ({ ...p })),
+      paths: { data: ctx.dataDir, runs: runsDir(), models: join(ctx.dataDir, 'models') },
+      mode: ctx.opts.mode,
+    }),
+    'system.getSettings': async () => ctx.currentSettings(),
+    'system.setSettings': async (req) => {
+      const current = ctx.settings.read();
+      const next: Partial<Settings> = { ...current };
+      if (req.theme !== undefined) next.theme = req.theme;
+      if (req.runsDir !== undefined) {
+        const dir = resolve(req.runsDir);
+        try {
+          mkdirSync(dir, { recursive: true });
+        } catch (err) {
+          throw new SpsError('FILE_UNREADABLE', `cannot use this folder for runs: ${(err as Error).message}`, { location: { file: dir, field: 'runsDir' }, hint: 'choose a folder you can write to' });
+        }
+        next.runsDir = dir;
+      }
+      ctx.settings.write(next);
+      return ctx.currentSettings();
+    },
+  };
+}
