@@ -1,0 +1,56 @@
+import type { ModelEntry, ValidationReportDTO } from '../../shared/api';
+import type { JobConfig } from '../../shared/job';
+
+/** Defaults that suit a model's size: more virtual tokens for wider models, a smaller lr for bigger ones. */
+export function suggestedForModel(m: ModelEntry): { numVirtualTokens: number; learningRate: number; maxLength: number } {
+  const h = m.hiddenSize ?? 768;
+  const numVirtualTokens = h <= 256 ? 8 : h <= 1024 ? 16 : h <= 2048 ? 20 : h <= 4096 ? 32 : 50;
+  const learningRate = h <= 512 ? 0.3 : h <= 2048 ? 0.1 : 0.03;
+  const ctx = m.contextLength ?? 2048;
+  const maxLength = Math.max(16, Math.min(256, ctx - numVirtualTokens));
+  return { numVirtualTokens, learningRate, maxLength };
+}
+
+export interface Estimates {
+  weightsBytes: number;
+  activationBytes: number;
+  totalBytes: number;
+  tokensPerStep: number;
+  tokensPerSecond: number;
+  totalSteps: number;
+  seconds: number;
+}
+
+/**
+ * Rough, conservative estimates shown before launch (labelled as such in the UI):
+ * memory = weights + activations (batch × sequence × hidden × layers × ~12 floats, plus the
+ * logits at label positions); time = tokens per step ÷ a conservative tokens/s.
+ */
+export function estimate(job: JobConfig, model: ModelEntry | undefined, report: ValidationReportDTO | undefined): Estimates | undefined {
+  if (!model) return undefined;
+  const h = model.hiddenSize ?? 768;
+  const layers = model.numLayers ?? 12;
+  const vocab = model.vocabSize ?? 32000;
+  const params = model.parameters ?? (model.sizeBytes ? model.sizeBytes / 4 : 12 * layers * h * h + vocab * h);
+  const weightsBytes = model.sizeBytes ?? params * 4;
+  const t = job.training;
+  const n = job.prompt.numVirtualTokens || 0;
+  const meanLen = report?.train.lengths ? Math.min(report.train.lengths.p95, t.maxLength) : t.maxLength;
+  const seq = Math.max(1, meanLen + n);
+  const batch = Math.max(1, t.batchSize || 1);
+  const activationBytes = batch * seq * h * layers * 12 * 4 + batch * Math.min(seq, 64) * vocab * 4 * 2;
+  const tokensPerStep = batch * Math.max(1, t.gradAccum || 1) * seq;
+  const gpu = job.device !== 'cpu';
+  // forward + input-gradient backward ≈ 4 × params FLOPs per token; 10 GFLOP/s on CPU, 2 TFLOP/s on GPU.
+  const tokensPerSecond = Math.max(1, (gpu ? 2e12 : 1e10) / (4 * Math.max(params, 1)));
+  let totalSteps = t.steps ?? 0;
+  if (t.steps === undefined && t.epochs !== undefined) {
+    const examples = report?.train.examples ?? 0;
+    const trainEx = report?.validation ? examples : Math.round(examples * (1 - job.data.validationFraction));
+    totalSteps = Math.ceil((t.epochs * trainEx) / (batch * Math.max(1, t.gradAccum || 1)));
+  }
+  const evals = t.evalEvery > 0 ? Math.floor(totalSteps / t.evalEvery) : 0;
+  const evalTokens = evals * (report?.validation?.examples ?? Math.round((report?.train.examples ?? 0) * job.data.validationFraction)) * seq * 0.5;
+  const seconds = (totalSteps * tokensPerStep + evalTokens) / tokensPerSecond;
+  return { weightsBytes, activationBytes, totalBytes: weightsBytes + activationBytes, tokensPerStep, tokensPerSecond, totalSteps, seconds };
+}

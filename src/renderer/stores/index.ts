@@ -1,0 +1,46 @@
+import { useStore } from 'zustand';
+import type { ApiClient } from '../../shared/api';
+import { useStores } from '../api/context';
+import { createModelsStore, type ModelsState } from './models';
+import { createMonitorStore, type MonitorState } from './monitor';
+import { createResultsStore, type ResultsState } from './results';
+import { createRunsStore, type RunsState } from './runs';
+import { createSettingsStore, type SettingsState } from './settings';
+import { createUiStore, type UiState } from './ui';
+import { createWizardStore, type WizardState } from './wizard';
+
+/** One zustand store per screen, all fed by the same API client. */
+export function createStores(api: ApiClient) {
+  const stores = {
+    ui: createUiStore(),
+    settings: createSettingsStore(api),
+    models: createModelsStore(api),
+    wizard: createWizardStore(api),
+    runs: createRunsStore(api),
+    monitor: createMonitorStore(api),
+    results: createResultsStore(api),
+    /** Subscribes the stores to the API's event streams; returns the unsubscribe. */
+    connect: (): (() => void) => {
+      const offs = [
+        api.subscribe('jobs.event', ({ id, event }) => stores.monitor.getState().onEvent(id, event)),
+        api.subscribe('jobs.changed', ({ run }) => {
+          stores.runs.getState().upsert(run);
+          stores.monitor.getState().onChanged(run);
+        }),
+        api.subscribe('inference.token', (p) => stores.results.getState().onToken(p)),
+      ];
+      return () => offs.forEach((off) => off());
+    },
+  };
+  return stores;
+}
+
+export type Stores = ReturnType<typeof createStores>;
+
+export const useUi = <T,>(sel: (s: UiState) => T): T => useStore(useStores().ui, sel);
+export const useSettings = <T,>(sel: (s: SettingsState) => T): T => useStore(useStores().settings, sel);
+export const useModels = <T,>(sel: (s: ModelsState) => T): T => useStore(useStores().models, sel);
+export const useWizard = <T,>(sel: (s: WizardState) => T): T => useStore(useStores().wizard, sel);
+export const useRuns = <T,>(sel: (s: RunsState) => T): T => useStore(useStores().runs, sel);
+export const useMonitor = <T,>(sel: (s: MonitorState) => T): T => useStore(useStores().monitor, sel);
+export const useResults = <T,>(sel: (s: ResultsState) => T): T => useStore(useStores().results, sel);

@@ -1,0 +1,108 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BAD_MODEL, MODEL, deferred, detail, fakeApi, renderApp, summary } from './fake_api';
+import type { RunSummary } from '../../src/shared/api';
+
+afterEach(cleanup);
+
+const fail = (message: string, hint: string) => Object.assign(new Error(message), { error: { code: 'INTERNAL', message, hint } });
+
+describe('runs screen', () => {
+  it('shows loading, then the runs with badges, progress and best metric', async () => {
+    const d = deferred<RunSummary[]>();
+    const a = fakeApi({ 'jobs.list': () => d.promise, 'jobs.get': (req) => detail({ id: req.id, metrics: [{ kind: 'train', step: 1, loss: 2, lr: 0.1, gradNorm: 1, tokensPerSecond: 1 }] }) });
+    const r = renderApp(a);
+    fireEvent.click(screen.getByTestId('nav-runs'));
+    expect(screen.getByTestId('runs-loading')).toBeTruthy();
+    await act(async () => d.resolve([summary({ id: 'r1', status: 'completed', step: 100, best: { metric: 'accuracy', value: 0.92, step: 80 } }), summary({ id: 'r2', name: 'b', status: 'failed', step: 10, error: { code: 'INTERNAL', message: 'out of memory' } })]));
+    const rows = screen.getAllByTestId('run-row');
+    expect(rows.map((x) => x.getAttribute('data-status'))).toEqual(['completed', 'failed']);
+    expect(screen.getAllByTestId('run-best')[0]!.textContent).toMatch(/accuracy 0.92 @ 80/);
+    expect(screen.getByText('out of memory')).toBeTruthy();
+    // a jobs.changed event updates the list
+    act(() => a.emit('jobs.changed', { run: summary({ id: 'r2', name: 'b', status: 'running', step: 20 }) }));
+    expect(screen.getAllByTestId('run-row')[1]!.getAttribute('data-status')).toBe('running');
+    // overlay two runs' loss curves
+    fireEvent.click(screen.getAllByTestId('run-compare')[0]!);
+    fireEvent.click(screen.getAllByTestId('run-compare')[1]!);
+    await waitFor(() => expect(screen.getByTestId('runs-overlay').getAttribute('data-points')).toBe('1'));
+    expect(r.stores.runs.getState().selected).toEqual(['r1', 'r2']);
+    fireEvent.click(screen.getAllByTestId('run-open')[0]!);
+    expect(await screen.findByTestId('screen-run')).toBeTruthy();
+  });
+
+  it('shows the empty state and the error state with its hint', async () => {
+    renderApp(fakeApi({ 'jobs.list': () => [] }));
+    fireEvent.click(screen.getByTestId('nav-runs'));
+    expect((await screen.findByTestId('runs-empty')).textContent).toMatch(/No runs yet/);
+    cleanup();
+    renderApp(fakeApi({ 'jobs.list': () => { throw fail('cannot read the runs folder', 'check Settings → Runs folder'); } }));
+    fireEvent.click(screen.getByTestId('nav-runs'));
+    expect((await screen.findByTestId('runs-error')).textContent).toMatch(/cannot read the runs folder/);
+    expect(screen.getByTestId('runs-error-hint').textContent).toMatch(/Settings/);
+  });
+});
+
+describe('models screen', () => {
+  it('lists models with architecture, context and support, and removes one', async () => {
+    const a = fakeApi({ 'models.list': () => [MODEL, BAD_MODEL], 'models.remove': () => ({ removed: true }) });
+    renderApp(a);
+    fireEvent.click(screen.getByTestId('nav-models'));
+    await screen.findByTestId('models-table');
+    expect(screen.getByTestId('screen-models').textContent).toMatch(/llama/);
+    expect(screen.getByTestId('screen-models').textContent).toMatch(/512/);
+    fireEvent.click(screen.getByRole('button', { name: 'Remove bert-base' }));
+    await waitFor(() => expect(screen.getAllByTestId('model-row')).toHaveLength(1));
+    expect(a.callsOf('models.remove')).toEqual([{ id: 'm2' }]);
+  });
+
+  it('shows the add error with location and hint', async () => {
+    renderApp(fakeApi({ 'models.add': () => { throw Object.assign(new Error('x'), { error: { code: 'FILE_NOT_FOUND', message: 'no config.json', location: { file: '/m/x' }, hint: 'choose the folder that holds config.json' } }); } }));
+    fireEvent.click(screen.getByTestId('nav-models'));
+    fireEvent.change(screen.getByTestId('model-path-input'), { target: { value: '/m/x' } });
+    fireEvent.keyDown(screen.getByTestId('model-path-input'), { key: 'Enter' });
+    expect((await screen.findByTestId('model-add-error')).textContent).toMatch(/no config.json/);
+    expect(screen.getByTestId('model-add-error-hint').textContent).toMatch(/config.json/);
+  });
+});
+
+describe('settings', () => {
+  it('toggles the theme, applies it to the document and saves it', async () => {
+    const a = fakeApi();
+    renderApp(a);
+    fireEvent.click(screen.getByTestId('nav-settings'));
+    await waitFor(() => expect(a.callsOf('system.getSettings')).toHaveLength(1));
+    fireEvent.click(screen.getByTestId('theme-dark'));
+    await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'));
+    expect(a.callsOf('system.setSettings')).toEqual([{ theme: 'dark' }]);
+    fireEvent.click(screen.getByTestId('theme-toggle'));
+    await waitFor(() => expect(document.documentElement.dataset.theme).toBe('light'));
+    expect((screen.getByTestId('theme-light') as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByTestId('system-info').textContent).toMatch(/CUDA 12 is not installed/);
+  });
+
+  it('starts with the saved theme', async () => {
+    renderApp(fakeApi({ 'system.getSettings': () => ({ runsDir: '/r', theme: 'dark' }) }));
+    await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'));
+  });
+});
+
+describe('shell', () => {
+  it('has a keyboard-reachable nav with the current page marked', () => {
+    renderApp(fakeApi());
+    const nav = screen.getByRole('navigation', { name: 'Main' });
+    expect(nav.querySelectorAll('button')).toHaveLength(4);
+    expect(screen.getByTestId('nav-new').getAttribute('aria-current')).toBe('page');
+    fireEvent.click(screen.getByTestId('nav-models'));
+    expect(screen.getByTestId('nav-models').getAttribute('aria-current')).toBe('page');
+  });
+
+  it('explains a web-mode file drop that carries no path', async () => {
+    renderApp(fakeApi());
+    const { dropOnWindow } = await import('./fake_api');
+    act(() => dropOnWindow({ files: [new File(['x'], 'data.csv')] }));
+    expect(screen.getByTestId('notice').textContent).toMatch(/data.csv/);
+    expect(screen.getByTestId('step-dataset')).toBeTruthy();
+  });
+});
