@@ -12,11 +12,13 @@ import { softPrompt, type SoftPrompt } from './soft_prompt.js';
 export const PROMPT_TENSOR = 'prompt_embeddings';
 const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 const ADAPTER_CONFIG = 'adapter_config.json';
+/** The prompt inside a run's checkpoint folders (checkpoints/step-N, best, final). */
+const CHECKPOINT_PROMPT = 'prompt.safetensors';
 
 /**
  * Reads a soft prompt from a .safetensors file holding `prompt_embeddings` [n, d], a PEFT
  * adapter folder (its adapter_model.safetensors; an adapter_config.json path means its folder),
- * a NumPy .npy file (float32/float64, shape (n, d)) or an sps JSON prompt file
+ * a run folder (its best prompt, else final) or one of its checkpoint folders, a NumPy .npy file (float32/float64, shape (n, d)) or an sps JSON prompt file
  * (export/json.ts). Any other extension is read as safetensors. With `expectDim`, the width
  * must match the model's hidden size.
  */
@@ -25,6 +27,12 @@ export function readSoftPrompt(path: string, expectDim?: number): SoftPrompt {
   try {
     const target = basename(path) === ADAPTER_CONFIG ? dirname(path) : path;
     if (statSync(target).isDirectory()) {
+      // A run folder means its best prompt (else final); a checkpoint folder its prompt file.
+      if (existsSync(join(target, 'job.json'))) {
+        const best = join(target, 'best', CHECKPOINT_PROMPT);
+        return readSafetensorsPrompt(existsSync(best) ? best : join(target, 'final', CHECKPOINT_PROMPT), expectDim);
+      }
+      if (!existsSync(join(target, ADAPTER_WEIGHTS)) && existsSync(join(target, CHECKPOINT_PROMPT))) return readSafetensorsPrompt(join(target, CHECKPOINT_PROMPT), expectDim);
       file = join(target, ADAPTER_WEIGHTS);
       if (!existsSync(file)) {
         throw new SpsError('FILE_NOT_FOUND', `the folder has no ${ADAPTER_WEIGHTS}`, { location: { file: target }, hint: 'pass a PEFT prompt-tuning adapter folder or a .safetensors file with a prompt_embeddings tensor' });

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROMPT_TENSOR, readSoftPrompt, writeSoftPrompt } from '../../../src/engine/tuning/prompt_file.js';
@@ -112,5 +112,23 @@ describe('writeSoftPrompt / readSoftPrompt', () => {
     const file = join(tmp(), 'bad.safetensors');
     writeFileSync(file, Buffer.from('not a safetensors file at all'));
     expectSpsError(() => readSoftPrompt(file), 'INVALID_SAFETENSORS', file);
+  });
+});
+
+describe('readSoftPrompt: run and checkpoint folders', () => {
+  const tmp = useTempDir('sps-prompt-run-');
+  it('a checkpoint folder gives its prompt, a run folder its best prompt (else final)', () => {
+    const run = join(tmp(), 'run');
+    const best = softPrompt(2, 3, Float64Array.from([1, 2, 3, 4, 5, 6]));
+    const final = softPrompt(2, 3, Float64Array.from([6, 5, 4, 3, 2, 1]));
+    mkdirSync(join(run, 'best'), { recursive: true });
+    mkdirSync(join(run, 'final'), { recursive: true });
+    writeFileSync(join(run, 'job.json'), '{}');
+    writeSoftPrompt(join(run, 'best', 'prompt.safetensors'), best, 'F64');
+    writeSoftPrompt(join(run, 'final', 'prompt.safetensors'), final, 'F64');
+    expect(Array.from(readSoftPrompt(join(run, 'final'), 3).data)).toEqual(Array.from(final.data));
+    expect(Array.from(readSoftPrompt(run, 3).data)).toEqual(Array.from(best.data));
+    rmSync(join(run, 'best'), { recursive: true });
+    expect(Array.from(readSoftPrompt(run, 3).data)).toEqual(Array.from(final.data));
   });
 });
