@@ -11,6 +11,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { tinyVocab } from '../test/fixtures/tiny/tiny_models.js';
+import { mulberry32 } from '../src/shared/mulberry32.js';
 
 export const SMOLLM_SHAPE = {
   hidden: 576,
@@ -56,16 +57,6 @@ function tensorPlan(): TensorPlan[] {
   return plan;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function config(): Record<string, unknown> {
   const s = SMOLLM_SHAPE;

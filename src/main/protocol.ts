@@ -4,7 +4,8 @@
  * opaque origin). Each response carries a strict Content-Security-Policy.
  */
 import { readFile, realpath } from 'node:fs/promises';
-import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { mimeType } from '../server/mime.js';
 import { APP_HOST, APP_SCHEME } from './app_origin.js';
 
 /**
@@ -28,26 +29,6 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.txt': 'text/plain; charset=utf-8',
-  '.wasm': 'application/wasm',
-};
 
 /** The privileges the scheme needs; pass to protocol.registerSchemesAsPrivileged before `ready`. */
 export const APP_SCHEME_PRIVILEGES = [
@@ -119,7 +100,7 @@ export function createAppProtocolHandler(opts: { root: string; readFile?: (path:
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return plain(404, 'not found');
       return plain(500, 'could not read the file');
     }
-    const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = mimeType(file);
     const headers = securityHeaders(type);
     headers.set('Content-Length', String(body.byteLength));
     return new Response(request.method === 'HEAD' ? null : (body as Uint8Array<ArrayBuffer>), { status: 200, headers });

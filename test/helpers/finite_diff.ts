@@ -11,18 +11,9 @@ import { Graph, type Value } from '../../src/engine/onnx/graph.js';
 import * as op from '../../src/engine/onnx/ops/index.js';
 import { gradients } from '../../src/engine/autodiff/gradients.js';
 import { GraphSession, type HostTensor, type HostTensorData } from '../../src/engine/runtime/session.js';
+import { mulberry32 } from '../../src/shared/mulberry32.js';
+export { mulberry32 };
 
-/** Deterministic PRNG in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** n uniform values in [lo, hi) from a seeded PRNG. */
 export function randomData(n: number, seed: number, lo = -1, hi = 1): Float64Array {

@@ -1,5 +1,7 @@
 import { runCli } from '../../../src/cli/main.js';
 import { softPrompt, type SoftPrompt } from '../../../src/engine/tuning/soft_prompt.js';
+import { mulberry32 } from '../../../src/shared/mulberry32.js';
+export { mulberry32 };
 
 export interface CliResult {
   code: number;
@@ -15,17 +17,6 @@ export async function sps(...argv: string[]): Promise<CliResult> {
   return { code, stdout, stderr };
 }
 
-/** mulberry32: a small seeded PRNG giving values in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A seeded soft prompt with values ~U(-scale, scale). */
 export function randomPrompt(n: number, dim: number, seed: number, scale = 0.5): SoftPrompt {
