@@ -45,6 +45,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--attn", default="sdpa", help="attn_implementation (sdpa or eager)")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (GPU reference runs)")
     ap.add_argument("--out", default=os.path.join(BENCH, "results", "peft-reference.json"))
     a = ap.parse_args()
 
@@ -53,7 +54,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     model = AutoModelForCausalLM.from_pretrained(a.model_dir, dtype=torch.float32, attn_implementation=a.attn)
-    model = get_peft_model(model, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=a.virtual_tokens))
+    model = get_peft_model(model, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=a.virtual_tokens)).to(a.device)
     model.train()  # dropout is 0 in this config; train() as PEFT training would
     load_s = time.perf_counter() - t0
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -64,12 +65,15 @@ def main() -> None:
     mask = torch.ones_like(ids)
     labels = ids.clone()
     labels[:, : a.seq_len - a.label_tokens] = -100
+    ids, mask, labels = ids.to(a.device), mask.to(a.device), labels.to(a.device)
+    sync = torch.cuda.synchronize if a.device.startswith("cuda") else (lambda: None)
 
     def step() -> tuple[float, float]:
         model.zero_grad(set_to_none=True)
         t = time.perf_counter()
         out = model(input_ids=ids, attention_mask=mask, labels=labels)
         out.loss.backward()
+        sync()
         return (time.perf_counter() - t) * 1000, float(out.loss.detach())
 
     first_ms, loss = step()
@@ -86,6 +90,7 @@ def main() -> None:
         for i in range(a.steps + 1):
             t = time.perf_counter()
             model(input_ids=ids, attention_mask=mask, labels=labels)
+            sync()
             if i > 0:
                 fwd.append((time.perf_counter() - t) * 1000)
 
@@ -99,6 +104,7 @@ def main() -> None:
         "python": platform.python_version(),
         "threads": torch.get_num_threads(),
         "attn_implementation": a.attn,
+        "device": a.device,
         "batch": a.batch,
         "seq_len": a.seq_len,
         "num_virtual_tokens": a.virtual_tokens,

@@ -24,7 +24,7 @@ Training:
   --lr LR (0.03)  --steps N | --epochs N  --batch B (8)  --grad-accum K (1)  --warmup-ratio R (0.06)
   --schedule constant|linear|cosine (linear)  --weight-decay W (0)  --max-grad-norm G (1)
   --max-length L (256)  --eval-every N (50)  --checkpoint-every N (50)  --patience P (0: off)
-  --metric NAME (accuracy / val_loss)  --seed S (42)  --append-eos  --device cpu (default)
+  --metric NAME (accuracy / val_loss)  --seed S (42)  --append-eos  --device cpu|webgpu (cpu; webgpu experimental)
 Output:
   --json                 JSON-lines events instead of text
 
@@ -167,7 +167,9 @@ export async function tuneCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseFlags(argv, FLAGS, 'tune');
   const out = requireFlag(values.out, 'out', 'tune');
   const job = jobFromFlags(values as Values);
-  if (job.device !== 'cpu') throw new SpsError('PROVIDER_UNAVAILABLE', `device "${job.device}" is not available yet`, { location: { field: '--device' }, hint: 'use --device cpu' });
+  // WebGPU (onnxruntime-node's bundled provider, through Vulkan/Metal/D3D12) is experimental:
+  // checked on an NVIDIA H200 (bench/device/README.md). CUDA and DirectML are not wired yet.
+  if (job.device !== 'cpu' && job.device !== 'webgpu') throw new SpsError('PROVIDER_UNAVAILABLE', `device "${job.device}" is not available yet`, { location: { field: '--device' }, hint: 'use --device cpu (or the experimental --device webgpu)' });
   createRun(out, job);
   return followRun(out, { resume: false, json: !!values.json, io, tty: !values.json && process.stdout.isTTY === true });
 }
