@@ -12,7 +12,7 @@ const fence = (files, patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/.cache/**', 'bench/results/**', '.tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'bench/.cache/**', 'bench/results/**', '.tmp/**', '.dev/**', 'release/**', 'test-artifacts/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type ReactNode, type RefObject } from 'react';
 import type { SerializedError } from '../../shared/training_events';
+import { bareMessage } from '../lib/errors';
 
 /** The engine's error as it sent it: message, where, and what to do. */
 export function ErrorBox({ error, title, testId = 'error' }: { error: SerializedError; title?: string; testId?: string }) {
@@ -8,7 +9,7 @@ export function ErrorBox({ error, title, testId = 'error' }: { error: Serialized
   return (
     <div className="error-box" role="alert" data-testid={testId} data-code={error.code}>
       {title && <strong className="error-title">{title}</strong>}
-      <p className="error-message">{error.message}</p>
+      <p className="error-message">{bareMessage(error)}</p>
       {where && (
         <p className="error-location" data-testid={`${testId}-location`}>
           <span className="muted">Where: </span>

@@ -15,6 +15,24 @@ export function toSerialized(err: unknown): SerializedError {
   return { code: 'INTERNAL', message: String(err) };
 }
 
+/**
+ * The message without what the box shows on its own lines: an engine error's message arrives
+ * formatted as "file:line [field]: message — hint" (SpsError), which repeated the location
+ * and the hint in every error box.
+ */
+export function bareMessage(e: SerializedError): string {
+  let m = e.message;
+  if (e.hint && m.endsWith(` — ${e.hint}`)) m = m.slice(0, m.length - ` — ${e.hint}`.length);
+  const loc = e.location;
+  if (loc) {
+    let where = '';
+    if (loc.file !== undefined) where += loc.file + (loc.line !== undefined ? `:${loc.line}` : '');
+    if (loc.field !== undefined) where += (where ? ' ' : '') + `[${loc.field}]`;
+    if (where && m.startsWith(`${where}: `)) m = m.slice(where.length + 2);
+  }
+  return m.trim() ? m : e.message;
+}
+
 /** A value fetched from the API: what the screen shows while it loads, fails or is empty. */
 export interface Async<T> {
   status: 'idle' | 'loading' | 'ready' | 'error';

@@ -1,0 +1,409 @@
+/**
+ * The renderer end to end, as a user: Debian's Chromium (driven by playwright-core) against
+ * the real web server (`sps serve`), a real worker and the real stories260K model. Screenshots
+ * of every step go to test-artifacts/e2e/ (gitignored).
+ *
+ * Chromium is required: when it is missing the suite FAILS (CI installs it in .ci/run).
+ * Set SPS_CHROMIUM to use another Chromium/Chrome binary.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storiesModelDir } from '../helpers/fixtures.js';
+import { artifactsDir, ensureArtifactsDir, SENTIMENT_CSV, startE2eServer, type E2eServer } from './e2e_helpers.js';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** The Chromium binary, or a failure that says how to install it. */
+function chromiumPath(): string {
+  const fromEnv = process.env.SPS_CHROMIUM;
+  if (fromEnv) {
+    if (existsSync(fromEnv)) return fromEnv;
+    throw new Error(`SPS_CHROMIUM is set to ${fromEnv}, which does not exist; point it at a Chromium/Chrome binary or unset it to use Debian's /usr/bin/chromium`);
+  }
+  for (const p of ['/usr/bin/chromium', '/usr/bin/chromium-browser']) if (existsSync(p)) return p;
+  try {
+    const found = execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' }).trim();
+    if (found) return found;
+  } catch {
+    // not on PATH
+  }
+  throw new Error(
+    'Chromium is required for the browser end-to-end tests but was not found (looked at /usr/bin/chromium, /usr/bin/chromium-browser and PATH). ' +
+      'Install it with `apt-get install chromium` (.ci/run does this), or set SPS_CHROMIUM to a Chromium/Chrome binary.',
+  );
+}
+
+/**
+ * The UI's run. stories260K at batch 4 does ~60 steps a second here: a 30–60 step run ended
+ * before Pause could be clicked, and the run screen (six charts redrawn per progress event)
+ * fell seconds behind the worker. Batch 16 × 200 steps takes ~10 s and the page keeps up.
+ */
+const STEPS = 200;
+const BATCH = 16;
+
+/**
+ * The browser globals the in-page functions use, typed here (this tsconfig has no DOM lib).
+ * Page functions are serialized into the page, so each casts globalThis itself.
+ */
+interface PageElement {
+  readonly textContent: string | null;
+  readonly scrollHeight: number;
+  readonly disabled?: boolean;
+  getAttribute(name: string): string | null;
+  click(): void;
+}
+interface PageGlobals {
+  document: { querySelector(selector: string): PageElement | null; documentElement: PageElement };
+  requestAnimationFrame(callback: () => void): number;
+  DataTransfer: new () => { setData(format: string, data: string): void };
+}
+
+let e2e: E2eServer;
+let browser: Browser | undefined;
+let context: BrowserContext;
+/** Why the setup failed (no Chromium, no built renderer): every test fails with it, none is skipped. */
+let setupError: Error | undefined;
+
+beforeAll(async () => {
+  ensureArtifactsDir();
+  try {
+    const executablePath = chromiumPath();
+    e2e = await startE2eServer('sps-e2e-ui-');
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 30_000 });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+  } catch (err) {
+    setupError = err as Error;
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close().catch(() => undefined);
+  await browser?.close().catch(() => undefined);
+  await e2e?.close();
+});
+
+/** A new page on the app, with console errors and page errors collected. */
+async function openApp(): Promise<{ page: Page; problems: string[] }> {
+  if (setupError) throw setupError;
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()} (${msg.location().url})`);
+  });
+  await page.goto(e2e.server.url);
+  await page.getByTestId('screen-wizard').waitFor();
+  return { page, problems };
+}
+
+/** Runs a flow; on failure, saves a screenshot of the page as FAILED-<name>.png and rethrows. */
+async function flow(name: string, body: (pageRef: { page?: Page }) => Promise<void>): Promise<void> {
+  const ref: { page?: Page } = {};
+  try {
+    await body(ref);
+  } catch (err) {
+    await ref.page?.screenshot({ path: join(artifactsDir, `FAILED-${name}.png`), fullPage: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Saves a screenshot of the whole screen. The page itself never scrolls (the <main> pane
+ * does), so the viewport is stretched to the content's height for the shot.
+ */
+async function shot(page: Page, name: string): Promise<void> {
+  const viewport = page.viewportSize() ?? { width: 1280, height: 900 };
+  const height = await page.evaluate(() => {
+    const { document } = (globalThis as unknown as PageGlobals);
+    const main = document.querySelector('main');
+    return main ? main.scrollHeight : document.documentElement.scrollHeight;
+  });
+  await page.setViewportSize({ width: viewport.width, height: Math.min(8000, Math.max(viewport.height, height)) });
+  try {
+    await page.evaluate(() => new Promise<void>((r) => (globalThis as unknown as PageGlobals).requestAnimationFrame(() => (globalThis as unknown as PageGlobals).requestAnimationFrame(() => r()))));
+    await page.screenshot({ path: join(artifactsDir, `${name}.png`) });
+  } finally {
+    await page.setViewportSize(viewport);
+  }
+}
+
+const byId = (id: string) => `[data-testid="${id}"]`;
+
+/** The element's attribute as a number (NaN when absent). */
+async function numAttr(page: Page, selector: string, name: string): Promise<number> {
+  return Number(await page.locator(selector).first().getAttribute(name));
+}
+
+/** Waits until the element's numeric attribute compares to `n` (the page's CSP forbids eval, so no predicate strings). */
+async function waitAttr(page: Page, selector: string, name: string, op: '>=' | '>' | '===', n: number): Promise<void> {
+  await page.waitForFunction(
+    ([sel, attr, o, a]) => {
+      const raw = (globalThis as unknown as PageGlobals).document.querySelector(sel)?.getAttribute(attr);
+      if (raw === null || raw === undefined) return false;
+      const v = Number(raw);
+      return o === '>=' ? v >= a : o === '>' ? v > a : v === a;
+    },
+    [selector, name, op, n] as const,
+    { polling: 50 },
+  );
+}
+
+/** Drops a path as text on the window, as TESTING.md describes for web mode. */
+async function dropPath(page: Page, path: string): Promise<void> {
+  const dt = await page.evaluateHandle((p) => {
+    const d = new (globalThis as unknown as PageGlobals).DataTransfer();
+    d.setData('text/plain', p);
+    return d;
+  }, path);
+  await page.dispatchEvent('body', 'dragenter', { dataTransfer: dt });
+  await page.getByTestId('drop-overlay').waitFor();
+  await page.dispatchEvent('body', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('body', 'drop', { dataTransfer: dt });
+  await page.getByTestId('drop-overlay').waitFor({ state: 'detached' });
+  await dt.dispose();
+}
+
+async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId(`theme-${theme}`).check();
+  await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' });
+}
+
+/** Clears a text field and types into it like a user. */
+async function typeInto(page: Page, testId: string, text: string): Promise<void> {
+  const input = page.getByTestId(testId);
+  await input.fill('');
+  await input.pressSequentially(text);
+}
+
+describe('web mode UI in Chromium, end to end', () => {
+  it('tunes a prompt through the wizard, monitors, pauses/resumes, tries the playground and exports PEFT', () =>
+    flow('main-flow', async (ref) => {
+    const { page, problems } = await openApp();
+    ref.page = page;
+    await page.locator('html[data-theme="light"]').waitFor({ state: 'attached' });
+    await page.getByTestId('step-model').waitFor();
+    await shot(page, 'ui-01-start-model-step');
+
+    // 1. Model: add the folder by path; a supported model is selected at once.
+    await page.getByTestId('model-path-input').fill(storiesModelDir());
+    await page.getByTestId('model-add').click();
+    const row = page.locator(`${byId('model-row')}[data-supported="true"]`);
+    await row.waitFor();
+    expect(await row.getByRole('radio').isChecked()).toBe(true);
+    expect(await page.getByTestId('next-reason').count()).toBe(0);
+    await shot(page, 'ui-02-model-added');
+    await page.getByTestId('wizard-next').click();
+
+    // 2. Dataset: drop the sample as a path, map the columns, see the validation report.
+    await page.getByTestId('step-dataset').waitFor();
+    await dropPath(page, SENTIMENT_CSV);
+    await page.locator(`${byId('validation-report')}[data-ok="true"]`).waitFor();
+    expect(await numAttr(page, byId('preview-table'), 'data-rows')).toBe(200);
+    await page.getByTestId('map-text').selectOption('text');
+    await page.getByTestId('map-label').selectOption('label');
+    await page.locator(`${byId('validation-report')}[data-ok="true"]`).waitFor();
+    await page.getByTestId('label-distribution').waitFor();
+    const labelsText = await page.getByTestId('label-distribution').innerText();
+    expect(labelsText).toContain('happy');
+    expect(labelsText).toContain('sad');
+    expect(await page.getByTestId('report-examples').innerText()).toMatch(/200 rows, 200 usable examples/);
+    await page.locator(`${byId('wizard-next')}:not([disabled])`).waitFor();
+    await shot(page, 'ui-03-dataset-validated');
+    // And as the window shows it: the pane scrolls under the sticky wizard footer.
+    await page.screenshot({ path: join(artifactsDir, 'ui-03b-dataset-viewport.png') });
+    await page.getByTestId('wizard-next').click();
+
+    // 3. Task: type the template; the tokenized preview follows it.
+    await page.getByTestId('step-task').waitFor();
+    await typeInto(page, 'input-template-input', '{text} The story is');
+    const example = page.getByTestId('template-example').filter({ hasText: 'story' }).first();
+    await example.waitFor();
+    // Its tokens spell the typed template after the text, then the label's verbalizer as the output.
+    const input = (await example.locator('[data-testid="token"][data-part="input"]').allInnerTexts()).join('').replace(/▁/g, ' ');
+    expect(input).toContain('The story is');
+    expect(await example.locator('[data-testid="token"][data-part="output"]').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('token').count()).toBeGreaterThan(5);
+    await page.getByTestId('verbalizers').waitFor();
+    await shot(page, 'ui-04-task-template');
+    await page.getByTestId('wizard-next').click();
+
+    // 4. Prompt & training: small and quick.
+    await page.getByTestId('step-training').waitFor();
+    await typeInto(page, 'field-virtual-tokens-input', '6');
+    await typeInto(page, 'field-lr-input', '0.3');
+    await typeInto(page, 'field-steps-input', String(STEPS));
+    await typeInto(page, 'field-batch-input', String(BATCH));
+    await typeInto(page, 'field-eval-every-input', String(STEPS / 4));
+    // A bad value names its field and blocks Next; fixing it unblocks.
+    await typeInto(page, 'field-lr-input', '0');
+    expect(await page.getByTestId('next-reason').innerText()).toMatch(/training\.learningRate/);
+    expect(await page.getByTestId('wizard-next').isDisabled()).toBe(true);
+    await typeInto(page, 'field-lr-input', '0.3');
+    await page.getByTestId('estimates').waitFor();
+    expect(await page.getByTestId('next-reason').count()).toBe(0);
+    await shot(page, 'ui-05-training-settings');
+    await page.getByTestId('wizard-next').click();
+
+    // 5. Review and launch.
+    await page.getByTestId('step-review').waitFor();
+    await page.getByTestId('run-name-input').fill('e2e-ui-flow');
+    const cli = await page.getByTestId('cli-command').innerText();
+    expect(cli).toContain('sps tune');
+    expect(cli).toContain(`--steps ${STEPS}`);
+    expect(cli).toContain('The story is');
+    await shot(page, 'ui-06-review');
+    await page.getByTestId('launch').click();
+
+    // The run: charts grow; pause and resume; then it finishes.
+    const run = page.getByTestId('screen-run');
+    await run.locator(byId('chart-loss')).waitFor();
+    const runId = await run.getAttribute('data-run-id');
+    expect(runId).toBeTruthy();
+    await waitAttr(page, byId('chart-loss'), 'data-points', '>=', 1);
+    const first = await numAttr(page, byId('chart-loss'), 'data-points');
+    // Pause while it runs. A Playwright click waits for stable frames, and the run screen
+    // redraws its charts on every step (~60/s here), so a 200-step run could end first:
+    // press the button from inside the page as soon as it is enabled.
+    await page.waitForFunction(
+      (min) => {
+        const { document } = (globalThis as unknown as PageGlobals);
+        const b = document.querySelector('[data-testid="run-pause"]');
+        const points = Number(document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points'));
+        if (!b || b.disabled || !(points > min)) return false;
+        b.click();
+        return true;
+      },
+      first,
+      { polling: 20 },
+    );
+    await page.locator(`${byId('screen-run')}[data-status="paused"]`).waitFor();
+    const pausedPoints = await numAttr(page, byId('chart-loss'), 'data-points');
+    expect(pausedPoints).toBeGreaterThan(first);
+    expect(pausedPoints).toBeLessThan(STEPS);
+    expect(await numAttr(page, byId('run-progress'), 'aria-valuenow')).toBeLessThan(STEPS);
+    expect(await numAttr(page, byId('run-progress'), 'aria-valuemax')).toBe(STEPS);
+    await shot(page, 'ui-07-run-paused');
+    await page.waitForTimeout(300);
+    expect(await numAttr(page, byId('chart-loss'), 'data-points')).toBe(pausedPoints);
+    await page.locator(`${byId('run-resume')}:not([disabled])`).click();
+    await waitAttr(page, byId('chart-loss'), 'data-points', '>', pausedPoints);
+    await page.locator(`${byId('screen-run')}[data-status="completed"]`).waitFor({ timeout: 90_000 });
+    expect(await numAttr(page, byId('run-progress'), 'aria-valuenow')).toBe(STEPS);
+    expect(await numAttr(page, byId('chart-loss'), 'data-points')).toBe(STEPS);
+    await waitAttr(page, byId('chart-metric'), 'data-points', '===', 4);
+    await page.getByTestId('results').waitFor();
+    await page.getByTestId('confusion-matrix').waitFor();
+    await shot(page, 'ui-08-run-completed');
+
+    // Playground: with and without the prompt, side by side, streamed.
+    await page.getByTestId('playground-input').fill('Once upon a time, Lily found a ball.');
+    await page.getByTestId('playground-max-tokens').fill('24');
+    await page.getByTestId('playground-generate').click();
+    await page.waitForFunction(() => ['with', 'without'].every((k) => ((globalThis as unknown as PageGlobals).document.querySelector(`[data-testid="stream-${k}-text"]`)?.textContent ?? '').length > 0));
+    await page.locator(`${byId('stream-with')}[data-status="done"]`).waitFor();
+    await page.locator(`${byId('stream-without')}[data-status="done"]`).waitFor();
+    expect((await page.getByTestId('stream-with-text').innerText()).trim().length).toBeGreaterThan(0);
+    expect((await page.getByTestId('stream-without-text').innerText()).trim().length).toBeGreaterThan(0);
+    await page.getByTestId('classify-input').fill('Mia got a new puppy and laughed all day.');
+    await page.getByTestId('classify-submit').click();
+    expect(['happy', 'sad']).toContain(await page.getByTestId('classify-prediction').innerText());
+    await page.getByTestId('playground').scrollIntoViewIfNeeded();
+    await shot(page, 'ui-09-playground');
+
+    // Export a PEFT adapter; the files are where the UI says.
+    await page.getByTestId('export-open').click();
+    await page.getByTestId('export-dialog').waitFor();
+    await page.getByTestId('export-format-peft').check();
+    await page.getByTestId('export-submit').click();
+    const exportPath = (await page.getByTestId('export-path').innerText()).trim();
+    const listed = await page.getByTestId('export-files').innerText();
+    expect(listed).toContain('adapter_config.json');
+    expect(listed).toContain('adapter_model.safetensors');
+    expect(existsSync(join(exportPath, 'adapter_config.json'))).toBe(true);
+    expect(existsSync(join(exportPath, 'adapter_model.safetensors'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(exportPath, 'adapter_config.json'), 'utf8'))).toMatchObject({ peft_type: 'PROMPT_TUNING', num_virtual_tokens: 6 });
+    await shot(page, 'ui-10-export-peft');
+    await page.getByTestId('export-close').click();
+
+    // The same run in the dark theme, and the runs list.
+    await setTheme(page, 'dark');
+    await page.getByTestId('nav-runs').click();
+    await page.locator(`${byId('run-row')}[data-run-id="${runId}"][data-status="completed"]`).waitFor();
+    await shot(page, 'ui-11-runs-list-dark');
+    await page.locator(`${byId('run-row')}[data-run-id="${runId}"] ${byId('run-open')}`).click();
+    await page.locator(`${byId('screen-run')}[data-status="completed"]`).waitFor();
+    await waitAttr(page, byId('chart-loss'), 'data-points', '===', STEPS);
+    await shot(page, 'ui-12-run-completed-dark');
+    await setTheme(page, 'light');
+
+    expect(problems).toEqual([]);
+    await page.close();
+  }), 150_000);
+
+  it('shows a broken dataset’s errors with their line numbers', () =>
+    flow('broken-dataset', async (ref) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sps-e2e-broken-'));
+    try {
+      const file = join(dir, 'broken.csv');
+      const good = ['Mia and her dog danced in the sun.,happy', "Max's fish ran away and he felt alone.,sad", 'Tom got a new red car and smiled all day.,happy', 'Lily lost her kite in the wind.,sad', 'Ben found a shiny shell and laughed.,happy'];
+      // Line 4 is ragged (three fields).
+      writeFileSync(file, ['text,label', good[0], good[1], 'Jack lost his teddy bear,and cried.,sad', good[2], good[3], good[4]].join('\n') + '\n');
+
+      const { page, problems } = await openApp();
+      ref.page = page;
+      await setTheme(page, 'dark');
+      // A model first (validation tokenizes with it); adding the same folder again is harmless.
+      await page.getByTestId('nav-new').click();
+      await page.getByTestId('model-path-input').fill(storiesModelDir());
+      await page.getByTestId('model-add').click();
+      await page.locator(`${byId('model-row')}[data-supported="true"] input[type="radio"]:checked`).waitFor();
+      await dropPath(page, file);
+      await page.getByTestId('step-dataset').waitFor();
+      const err = page.getByTestId('dataset-error');
+      await err.waitFor();
+      expect(await err.getAttribute('data-code')).toBe('INVALID_DATA');
+      // The message, where and the hint, each once (not "file:4: message — hint" and then again).
+      expect(await err.locator('.error-message').innerText()).toBe('line 4 has 3 fields, but the header has 2 (text, label)');
+      expect(await page.getByTestId('dataset-error-location').innerText()).toMatch(/line 4/);
+      expect(await page.getByTestId('dataset-error-hint').innerText()).toMatch(/double quotes/);
+      expect(await page.getByTestId('wizard-next').isDisabled()).toBe(true);
+      expect(await page.getByTestId('next-reason').innerText()).toMatch(/could not be read/);
+      await shot(page, 'ui-20-broken-ragged-row-dark');
+
+      // Fixed line 4, but line 6 has an empty label: the report lists it by line.
+      writeFileSync(file, ['text,label', good[0], good[1], 'Jack lost his teddy bear and cried.,sad', good[2], 'Sam dropped his ice cream.,', good[3], good[4]].join('\n') + '\n');
+      await page.getByTestId('dataset-load').click();
+      await page.locator(`${byId('validation-report')}[data-ok="false"]`).waitFor();
+      expect(await page.locator(`${byId('problem-group')}[data-kind="empty_field"] ${byId('problem-line')}`).allInnerTexts()).toEqual(['line 6']);
+
+      // The file changes on disk: line 4 now has a label outside the set the report found (happy, sad).
+      writeFileSync(file, ['text,label', good[0], good[1], 'Jack lost his teddy bear and cried.,angry', good[2], 'Sam dropped his ice cream.,', good[3], good[4]].join('\n') + '\n');
+      await page.getByTestId('dataset-validate').click();
+      await page.locator(`${byId('problem-group')}[data-kind="label_outside_set"]`).waitFor();
+      const report = page.locator(`${byId('validation-report')}[data-ok="false"]`);
+      expect(await report.getByTestId('report-status').innerText()).toBe('2 errors');
+      expect(await page.locator(`${byId('problem-group')}[data-kind="label_outside_set"] ${byId('problem-line')}`).allInnerTexts()).toEqual(['line 4']);
+      expect(await page.locator(`${byId('problem-group')}[data-kind="label_outside_set"] ${byId('problem')}`).innerText()).toMatch(/"angry".*not one of the allowed labels/);
+      expect(await page.locator(`${byId('problem-group')}[data-kind="empty_field"] ${byId('problem-line')}`).allInnerTexts()).toEqual(['line 6']);
+      expect(await page.getByTestId('next-reason').innerText()).toMatch(/Fix 2 errors/);
+      expect(await page.getByTestId('wizard-next').isDisabled()).toBe(true);
+      await report.scrollIntoViewIfNeeded();
+      await shot(page, 'ui-21-broken-validation-report-dark');
+      await setTheme(page, 'light');
+      await page.getByTestId('nav-new').click();
+      await page.locator(`${byId('validation-report')}[data-ok="false"]`).waitFor();
+      await shot(page, 'ui-22-broken-validation-report-light');
+
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }), 60_000);
+});
