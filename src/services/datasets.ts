@@ -39,6 +39,7 @@ export function reportDTO(r: ValidationReport): ValidationReportDTO {
     },
     ...(r.validation ? { validation: { file: r.validation.file, rows: r.validation.rows, examples: r.validation.examples, overlapWithTrain: r.validation.overlapWithTrain } } : {}),
     ...(r.labels ? { labels: [...r.labels] } : {}),
+    ...(r.verbalizers ? { verbalizers: { ...r.verbalizers } } : {}),
     problems: r.problems.map((g) => ({ kind: g.kind, severity: g.severity, count: g.count, shown: g.shown.map(problemDTO) })),
   };
 }
@@ -61,7 +62,7 @@ export function datasetsService(ctx: ServiceContext): DatasetHandlers {
       const tok = ctx.model(job.model.path).tokenizer;
       const report = await validateDataset({
         file: resolve(job.data.train),
-        task: taskSpecOf(job),
+        task: taskSpecOf(job, tok),
         ...(job.data.format ? { format: job.data.format, validationFormat: job.data.format } : {}),
         ...(job.data.validation ? { validationFile: resolve(job.data.validation) } : {}),
         ...(job.data.textMode ? { read: { textMode: job.data.textMode } } : {}),
@@ -75,7 +76,7 @@ export function datasetsService(ctx: ServiceContext): DatasetHandlers {
       const model = ctx.model(job.model.path);
       const tok = model.tokenizer;
       const { records } = await previewRecords(file, clamp(limit, 5, 100), readOpts(job));
-      const built = buildExamples(records, taskSpecOf(job), file);
+      const built = buildExamples(records, taskSpecOf(job, tok), file);
       const text = (id: number) => tok.idToToken(id) ?? tok.decodeToken(id);
       const examples: TemplatePreview['examples'] = built.examples.map((ex) => {
         // As the trainer tokenizes (example.ts): input with special tokens, output without.

@@ -48,6 +48,8 @@ export interface ValidationReportDTO {
   train: { file: string; format: string; rows: number; columns: string[]; examples: number; duplicateRows: number; labelDistribution?: { label: string; count: number }[]; lengths?: { count: number; min: number; max: number; mean: number; p50: number; p95: number; histogram: { from: number; to: number; count: number }[]; maxLength?: number; truncated?: number } };
   validation?: { file: string; rows: number; examples: number; overlapWithTrain: number };
   labels?: string[];
+  /** Classification: label → verbalizer, the defaults following the model's tokenizer. */
+  verbalizers?: Record<string, string>;
   problems: { kind: string; severity: 'error' | 'warning'; count: number; shown: ProblemDTO[] }[];
 }
 

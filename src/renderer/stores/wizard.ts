@@ -214,7 +214,7 @@ export const createWizardStore = (api: ApiClient) =>
           // Classification: the labels the data has, with their default verbalizers.
           const j = get().job;
           if (j.task.kind === 'classification' && data.labels && data.labels.length && !j.task.labels) {
-            set({ job: { ...j, task: { ...j.task, labels: data.labels, verbalizers: Object.fromEntries(data.labels.map((l) => [l, ` ${l}`])) } } });
+            set({ job: { ...j, task: { ...j.task, labels: data.labels, verbalizers: data.verbalizers ?? Object.fromEntries(data.labels.map((l) => [l, ` ${l}`])) } } });
           }
         } catch (e) {
           if (seq === validateSeq) set({ report: { status: 'error', error: toSerialized(e) } });

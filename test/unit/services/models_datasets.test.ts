@@ -98,7 +98,8 @@ describe('services: system, models, datasets', () => {
     const ex = tp.examples[0]!;
     expect(ex.line).toBe(2);
     expect(ex.input).toBe('Mia and her dog danced in the sun. The story is');
-    expect(ex.output).toBe(' happy');
+    // The stories tokenizer marks word starts itself, so the default verbalizer has no leading space.
+    expect(ex.output).toBe('happy');
     expect(ex.tokens[0]!.part).toBe('input');
     expect(ex.tokens.at(-1)!.part).toBe('output');
     expect(ex.tokens.filter((t) => t.part === 'output').length).toBeGreaterThan(0);

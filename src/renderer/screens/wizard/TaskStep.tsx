@@ -57,7 +57,7 @@ function Verbalizers({ task, labels }: { task: Extract<TaskConfig, { kind: 'clas
   const set = (label: string, v: string) => stores.wizard.getState().setTask({ ...task, labels: task.labels ?? labels, verbalizers: { ...Object.fromEntries(labels.map((l) => [l, verb[l] ?? ` ${l}`])), [label]: v } });
   return (
     <table className="table compact" data-testid="verbalizers">
-      <caption>Label verbalizers: the text the model should produce for each label (a leading space usually matters).</caption>
+      <caption>Label verbalizers: the text the model should produce for each label. The defaults follow the model's tokenizer (a leading space for GPT-2-style tokenizers, none where the tokenizer marks word starts itself).</caption>
       <thead>
         <tr>
           <th scope="col">Label</th>
