@@ -168,14 +168,18 @@ export async function runTraining(runDir: string, opts: { resume: boolean; emit:
   const scorer = await ScoreRunner.create(model, n, { dtype: 'float32', provider });
   const generator = job.task.kind === 'generation' ? await ForwardRunner.create(model, n, { dtype: 'float32', provider }) : undefined;
 
-  const checkpoint = (): string => {
+  // One checkpoint per step: an improving evaluation, the periodic save, a pause and the end of
+  // the run may all ask at the same step, with the same state.
+  let checkpointedAt = -1;
+  const checkpoint = (): void => {
+    if (checkpointedAt === state.step) return;
+    checkpointedAt = state.step;
     const trainerState: TrainerState = { ...state, epoch: order.epoch, cursor: order.cursor, epochRng: order.epochRng };
     const dir = writeCheckpoint(runDir, state.step, { prompt, optimizer: optimizer.state(), trainerState: trainerState as unknown as Record<string, unknown> }, {
       onStage: (stage) => hooks?.onCheckpointStage?.(state.step, stage),
     });
     pruneCheckpoints(runDir, KEEP_CHECKPOINTS);
     emit({ type: 'checkpoint', step: state.step, path: dir });
-    return dir;
   };
 
   const runEvaluation = async (): Promise<boolean> => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,12 +142,37 @@ describe('crash safety: SIGKILL + sps resume reproduces the uninterrupted run bi
     expect(resumedFrom).toBe(8);
   });
 
-  it('(c3) killed while replacing step-8 (old one moved aside, new one not yet renamed in) falls back to step 4', async () => {
-    // At step 8 the best-metric checkpoint is written first, then the periodic one replaces it.
-    const { resumedFrom, leftovers } = await crashAndResume('mid-swap', hold(8, 'swap'), () => false, { waitForLog: /holding inside checkpoint 8 at stage swap/ });
+  it('(c3) killed while replacing a corrupt step-8 checkpoint (old one moved aside, new one not yet in) falls back to step 4', async () => {
+    // A checkpoint is replaced only when a resumed run reaches a step whose folder exists but
+    // did not verify. Make that happen: stop the run inside the step-12 write, corrupt step-8,
+    // resume (from step 4), and kill it while it swaps in the new step-8.
+    const dir = join(root, 'mid-swap');
+    createTestRun(dir, flags);
+    const first = startWorker(dir, { hooks: hold(12, 'prompt.safetensors') });
+    await waitFor(() => /holding inside checkpoint 12/.test(workerLog(dir)), 'the step-12 hold', 40_000);
+    first.handle.kill('SIGKILL');
+    await first.done;
+    const step8 = join(runPaths(dir).checkpoints, 'step-8', 'prompt.safetensors');
+    const bytes = readFileSync(step8);
+    bytes[bytes.length - 1] ^= 0xff;
+    writeFileSync(step8, bytes);
+
+    const second = startWorker(dir, { resume: true, hooks: hold(8, 'swap') });
+    await waitFor(() => /holding inside checkpoint 8 at stage swap/.test(workerLog(dir)), 'the step-8 swap hold', 40_000);
+    second.handle.kill('SIGKILL');
+    await second.done;
+    const started = second.events.find((e) => e.type === 'started');
+    expect(started?.type === 'started' && started.step).toBe(4);
+    const leftovers = readdirSync(runPaths(dir).checkpoints).filter((n) => n.startsWith('.tmp-') || n.startsWith('.old-'));
     expect(leftovers.some((n) => n.startsWith('.old-step-8-'))).toBe(true);
     expect(leftovers.some((n) => n.startsWith('.tmp-step-8-'))).toBe(true);
-    expect(resumedFrom).toBe(4);
+
+    const r = await sps('resume', dir, '--json');
+    expect(r.code, `${r.stdout}\n${r.stderr}\n${workerLog(dir)}`).toBe(0);
+    const resumed = parseJsonLines(r.stdout).find((e) => e.type === 'started');
+    expect(resumed?.type === 'started' && resumed.step).toBe(4);
+    expect(finalPromptBytes(dir).equals(reference.prompt), 'final prompt bytes equal the uninterrupted run').toBe(true);
+    expect(readdirSync(runPaths(dir).checkpoints).filter((n) => n.startsWith('.tmp-') || n.startsWith('.old-'))).toEqual([]);
   });
 
   it('(d) killed inside the very first checkpoint write restarts from scratch', async () => {
