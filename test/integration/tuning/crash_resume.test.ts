@@ -154,7 +154,7 @@ describe('crash safety: SIGKILL + sps resume reproduces the uninterrupted run bi
     await first.done;
     const step8 = join(runPaths(dir).checkpoints, 'step-8', 'prompt.safetensors');
     const bytes = readFileSync(step8);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
     writeFileSync(step8, bytes);
 
     const second = startWorker(dir, { resume: true, hooks: hold(8, 'swap') });
