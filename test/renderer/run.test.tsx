@@ -1,7 +1,11 @@
 // @vitest-environment jsdom
+import { PROGRESS_FLUSH_MS } from '../../src/renderer/stores/monitor.js';
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deferred, detail, fakeApi, renderApp, summary } from './fake_api';
+
+/** Lets batched progress reach the screen. */
+const settle = () => act(() => new Promise<void>((r) => setTimeout(r, PROGRESS_FLUSH_MS + 20)));
 
 afterEach(cleanup);
 
@@ -37,6 +41,9 @@ describe('monitor', () => {
     expect(screen.getByTestId('run-progress').getAttribute('aria-valuenow')).toBe('2');
     act(() => a.emit('jobs.event', { id: 'r1', event: { type: 'started', runDir: '/r', totalSteps: 100, step: 2, device: 'cpu (4 threads)', numTrain: 180, numValidation: 20, resumed: false } }));
     act(() => a.emit('jobs.event', { id: 'r1', event: { type: 'progress', step: 3, totalSteps: 100, epoch: 0.1, loss: 2, lr: 0.3, gradNorm: 0.8, tokensPerSecond: 120, etaSeconds: 125, skipped: 1 } }));
+    // Progress is drawn in batches, at most every PROGRESS_FLUSH_MS.
+    expect(screen.getByTestId('chart-loss').getAttribute('data-points')).toBe('2');
+    await settle();
     expect(screen.getByTestId('chart-loss').getAttribute('data-points')).toBe('3');
     expect(screen.getByTestId('chart-lr').getAttribute('data-points')).toBe('3');
     expect(screen.getByTestId('run-progress').getAttribute('aria-valuenow')).toBe('3');
@@ -48,6 +55,7 @@ describe('monitor', () => {
     expect(screen.getByTestId('run-log').textContent).toMatch(/new best/);
     // events for another run do not leak in
     act(() => a.emit('jobs.event', { id: 'other', event: { type: 'progress', step: 50, totalSteps: 100, epoch: 1, loss: 1, lr: 0.3, gradNorm: 1, tokensPerSecond: 1, etaSeconds: 1, skipped: 0 } }));
+    await settle();
     expect(screen.getByTestId('run-progress').getAttribute('aria-valuenow')).toBe('3');
   });
 

@@ -82,40 +82,17 @@ export function seriesFromHistory(records: MetricRecord[]): Pick<LiveRun, 'train
   return { train, evals, baseline, skipped };
 }
 
+/** How often live progress is drawn (ms). */
+export const PROGRESS_FLUSH_MS = 200;
+
 export const createMonitorStore = (api: ApiClient) =>
   createStore<MonitorState>()((set, get) => {
     const update = (id: string, fn: (r: LiveRun) => Partial<LiveRun>) => {
       const cur = get().runs[id] ?? empty();
       set({ runs: { ...get().runs, [id]: { ...cur, ...fn(cur) } } });
     };
-    return {
-      runs: {},
-      load: async (id) => {
-        update(id, (r) => ({ detail: { status: 'loading', data: r.detail.data } }));
-        try {
-          const d = await api.call('jobs.get', { id });
-          const h = seriesFromHistory(d.metrics);
-          update(id, (r) => {
-            const lastTrain = h.train.at(-1)?.step ?? -1;
-            const lastEval = h.evals.at(-1)?.step ?? -1;
-            return {
-              detail: { status: 'ready', data: d },
-              status: d.status,
-              // Events that arrived while jobs.get was on its way come after the history.
-              train: [...h.train, ...r.train.filter((p) => p.step > lastTrain)],
-              evals: [...h.evals, ...r.evals.filter((p) => p.step > lastEval)],
-              baseline: h.baseline ?? r.baseline,
-              log: r.log.length ? r.log : d.log.slice(-MAX_LOG),
-              error: d.error ?? r.error,
-              progress: r.progress ?? { step: d.step, totalSteps: d.totalSteps, epoch: 0, etaSeconds: NaN, skipped: h.skipped },
-            };
-          });
-        } catch (e) {
-          update(id, () => ({ detail: { status: 'error', error: toSerialized(e) } }));
-        }
-      },
-      onEvent: (id, ev) => {
-        update(id, (r) => {
+    const apply = (id: string, ev: TrainingEvent) => {
+      update(id, (r) => {
           const log = (line: string) => [...r.log, line].slice(-MAX_LOG);
           switch (ev.type) {
             case 'started':
@@ -147,7 +124,55 @@ export const createMonitorStore = (api: ApiClient) =>
             default:
               return {};
           }
-        });
+      });
+    };
+    let pendingProgress: [string, TrainingEvent][] = [];
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const flushProgress = () => {
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = undefined;
+      const batch = pendingProgress;
+      pendingProgress = [];
+      for (const [id, ev] of batch) apply(id, ev);
+    };
+    return {
+      runs: {},
+      load: async (id) => {
+        update(id, (r) => ({ detail: { status: 'loading', data: r.detail.data } }));
+        try {
+          const d = await api.call('jobs.get', { id });
+          const h = seriesFromHistory(d.metrics);
+          update(id, (r) => {
+            const lastTrain = h.train.at(-1)?.step ?? -1;
+            const lastEval = h.evals.at(-1)?.step ?? -1;
+            return {
+              detail: { status: 'ready', data: d },
+              status: d.status,
+              // Events that arrived while jobs.get was on its way come after the history.
+              train: [...h.train, ...r.train.filter((p) => p.step > lastTrain)],
+              evals: [...h.evals, ...r.evals.filter((p) => p.step > lastEval)],
+              baseline: h.baseline ?? r.baseline,
+              log: r.log.length ? r.log : d.log.slice(-MAX_LOG),
+              error: d.error ?? r.error,
+              progress: r.progress ?? { step: d.step, totalSteps: d.totalSteps, epoch: 0, etaSeconds: NaN, skipped: h.skipped },
+            };
+          });
+        } catch (e) {
+          update(id, () => ({ detail: { status: 'error', error: toSerialized(e) } }));
+        }
+      },
+      onEvent: (id, ev) => {
+        // Progress can arrive dozens of times a second on small models; redrawing six charts
+        // for each would leave the page seconds behind the run. Progress events are applied
+        // together at most every PROGRESS_FLUSH_MS; any other event first flushes what waits,
+        // so the order of events is kept.
+        if (ev.type === 'progress') {
+          pendingProgress.push([id, ev]);
+          if (!flushTimer) flushTimer = setTimeout(flushProgress, PROGRESS_FLUSH_MS);
+          return;
+        }
+        flushProgress();
+        apply(id, ev);
       },
       onChanged: (run) => {
         if (!get().runs[run.id]) return;
