@@ -383,6 +383,8 @@ export function jobsService(ctx: ServiceContext): JobsService {
         for (const a of active.values()) a.handle.kill('SIGKILL');
         await Promise.race([all, new Promise((r) => setTimeout(r, 2000))]);
       }
+      // Stopped because the app closed, not by the user: the next start offers to resume them.
+      for (const a of workers) markEnded(a.dir, 'interrupted', 'the app was closed during training; resume continues from the last checkpoint');
     },
   };
 }

@@ -142,4 +142,29 @@ describe('jobs service', () => {
       await next.services.shutdown();
     }
   });
+
+  it('quitting the app while a job runs checkpoints it and leaves it interrupted, resumable next start', async () => {
+    const dataDir = join(root, 'quit');
+    const first = makeServices(dataDir);
+    const r = await first.services.handlers['jobs.create']({ job: sentimentJob({ steps: 400, evalEvery: 400, checkpointEvery: 400 }), name: 'quit mid-run' });
+    await first.services.handlers['jobs.start']({ id: r.id });
+    await first.waitEvent('jobs.event', (p) => p.id === r.id && p.event.type === 'progress' && p.event.step >= 3, 'a few steps');
+    await first.services.shutdown();
+    const state = readState(r.dir)!;
+    expect(state.status).toBe('interrupted');
+    expect(String(state.message)).toMatch(/app was closed/);
+    const next = makeServices(dataDir);
+    try {
+      const s = (await next.services.handlers['jobs.list']({})).find((x) => x.id === r.id);
+      expect(s?.status).toBe('interrupted');
+      expect(s!.step).toBeGreaterThanOrEqual(3);
+      await next.services.handlers['jobs.resume']({ id: r.id });
+      const started = await next.waitEvent('jobs.event', (p) => p.id === r.id && p.event.type === 'started', 'the resumed run to start');
+      expect(started.event).toMatchObject({ type: 'started', resumed: true });
+      await next.services.handlers['jobs.cancel']({ id: r.id });
+      await next.waitEvent('jobs.event', finished(r.id), 'the resumed run to stop');
+    } finally {
+      await next.services.shutdown();
+    }
+  });
 });
