@@ -31,12 +31,10 @@ Output:
 The run folder holds job.json, state.json, metrics.jsonl, checkpoints/, best/ and final/.
 Ctrl-C saves a checkpoint and stops; \`sps resume RUN_DIR\` continues.`;
 
-const FLAGS = {
-  config: { type: 'string' },
-  model: { type: 'string' },
+/** The data and task flags, shared with `sps validate`. */
+export const TASK_FLAGS = {
   data: { type: 'string' },
   val: { type: 'string' },
-  'val-fraction': { type: 'string' },
   format: { type: 'string' },
   task: { type: 'string' },
   'input-template': { type: 'string' },
@@ -45,6 +43,13 @@ const FLAGS = {
   labels: { type: 'string' },
   verbalizers: { type: 'string' },
   'text-column': { type: 'string' },
+} as const;
+
+const FLAGS = {
+  ...TASK_FLAGS,
+  config: { type: 'string' },
+  model: { type: 'string' },
+  'val-fraction': { type: 'string' },
   'virtual-tokens': { type: 'string' },
   init: { type: 'string' },
   'init-text': { type: 'string' },

@@ -2,7 +2,7 @@ import { formatReport, validateDataset } from '../../engine/data/validate.js';
 import { loadModel } from '../../engine/models/load_model.js';
 import { parseFlags, requireFlag } from '../args.js';
 import type { CliIO } from '../io.js';
-import { jobFromFlags } from './tune.js';
+import { jobFromFlags, TASK_FLAGS } from './tune.js';
 import { taskSpecOf } from '../../engine/tuning/prepare_data.js';
 
 export const validateHelp = `sps validate --data FILE [--val FILE] --task classification|generation|lm [task flags as for tune] [--model DIR] [--max-length L] [--json]
@@ -14,16 +14,7 @@ Exits 1 when a row has an error.`;
 
 export async function validateCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseFlags(argv, {
-    data: { type: 'string' },
-    val: { type: 'string' },
-    format: { type: 'string' },
-    task: { type: 'string' },
-    'input-template': { type: 'string' },
-    'output-template': { type: 'string' },
-    'label-column': { type: 'string' },
-    labels: { type: 'string' },
-    verbalizers: { type: 'string' },
-    'text-column': { type: 'string' },
+    ...TASK_FLAGS,
     model: { type: 'string' },
     'max-length': { type: 'string' },
     json: { type: 'boolean' },

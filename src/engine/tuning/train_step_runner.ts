@@ -51,20 +51,28 @@ export class TrainStepRunner {
   async lossAndGrad(prompt: SoftPrompt, examples: readonly TokenizedExample[], batchSize: number): Promise<LossAndGrad> {
     const parts: LossAndGrad[] = [];
     for (let i = 0; i < examples.length; i += batchSize) parts.push(await this.step(prompt, examples.slice(i, i + batchSize)));
-    const total = parts.reduce((a, p) => a + p.numLabelTokens, 0);
-    const grad = new Float64Array(prompt.data.length);
-    let loss = 0;
-    for (const p of parts) {
-      const w = p.numLabelTokens / total;
-      loss += w * p.loss;
-      for (let j = 0; j < grad.length; j++) grad[j]! += w * p.grad[j]!;
-    }
-    return { loss, grad, numLabelTokens: total };
+    return combineByLabelTokens(parts, prompt.data.length);
   }
 
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * Batches combined as one: each weighted by its share of label tokens, so the loss and
+ * gradient are the token-level mean over all of them (gradient accumulation, `sps grad`).
+ */
+export function combineByLabelTokens(parts: readonly LossAndGrad[], size: number): LossAndGrad {
+  const total = parts.reduce((a, p) => a + p.numLabelTokens, 0);
+  const grad = new Float64Array(size);
+  let loss = 0;
+  for (const p of parts) {
+    const w = p.numLabelTokens / total;
+    loss += w * p.loss;
+    for (let j = 0; j < size; j++) grad[j] = grad[j]! + w * p.grad[j]!;
+  }
+  return { loss, grad, numLabelTokens: total };
 }
 
 /** Padding positions are masked out, so any valid id works; prefer the model's own pad/eos. */

@@ -15,7 +15,7 @@ import { readRunJob } from './run.js';
 import { appendMetrics, readState, writeStateAtomic } from './run_dir.js';
 import { lrAt } from './schedule.js';
 import { softPrompt, type SoftPrompt } from './soft_prompt.js';
-import { TrainStepRunner } from './train_step_runner.js';
+import { combineByLabelTokens, TrainStepRunner, type LossAndGrad } from './train_step_runner.js';
 
 /** Pause / cancel requests, set by the worker from its parent's commands. */
 export interface TrainingControl {
@@ -236,22 +236,14 @@ export async function runTraining(runDir: string, opts: { resume: boolean; emit:
 
       // One optimizer step: gradAccum micro-batches, weighted by their label tokens so the
       // loss is the token-level mean over the whole accumulated batch.
-      const parts: { loss: number; grad: Float64Array; k: number; tokens: number }[] = [];
+      const parts: LossAndGrad[] = [];
       for (let a = 0; a < t.gradAccum; a++) {
         const batch: TrainExample[] = order.next(t.batchSize).map((i) => data.train[i]!);
-        const r = await trainer.step(prompt, batch);
-        parts.push({ loss: r.loss, grad: r.grad, k: r.numLabelTokens, tokens: batch.reduce((s, e) => s + e.ids.length + n, 0) });
+        parts.push(await trainer.step(prompt, batch));
+        tokensSinceReport += batch.reduce((s, e) => s + e.ids.length + n, 0);
       }
-      const kTotal = parts.reduce((s, p) => s + p.k, 0);
-      const grad = new Float64Array(prompt.data.length);
-      let loss = 0;
-      for (const p of parts) {
-        const w = p.k / kTotal;
-        loss += w * p.loss;
-        for (let j = 0; j < grad.length; j++) grad[j] = grad[j]! + w * p.grad[j]!;
-      }
+      const { loss, grad } = combineByLabelTokens(parts, prompt.data.length);
       state.step++;
-      tokensSinceReport += parts.reduce((s, p) => s + p.tokens, 0);
       if (hooks?.nonFiniteAtSteps?.includes(state.step)) grad[0] = Number.NaN;
 
       const lr = lrAt(state.step - 1, { kind: t.schedule, baseLr: t.learningRate, totalSteps, warmupRatio: t.warmupRatio });

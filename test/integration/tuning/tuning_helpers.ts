@@ -3,7 +3,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { jobFromFlags } from '../../../src/cli/commands/tune.js';
-import { runCli } from '../../../src/cli/main.js';
 import { loadCheckpointDir } from '../../../src/engine/tuning/checkpoint.js';
 import { createRun } from '../../../src/engine/tuning/run.js';
 import { readMetrics, readState, runPaths } from '../../../src/engine/tuning/run_dir.js';
@@ -62,19 +61,7 @@ export function writeSentimentSubset(file: string, rows: number): string {
   return file;
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `sps <argv…>` in-process, collecting what it prints. */
-export async function sps(...argv: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
+export { sps, type CliResult } from '../cli/cli_helpers.js';
 
 /** Parses `--json` event output: every non-empty line must be a JSON object with a type. */
 export function parseJsonLines(stdout: string): TrainingEvent[] {
