@@ -6,12 +6,13 @@ import type { JobConfig } from '../shared/job.js';
 import type { SerializedError, TrainingEvent } from '../shared/training_events.js';
 import { runCheckpointPrompt } from '../engine/inference/classify_text.js';
 import { nearestTokens } from '../engine/inference/nearest_tokens.js';
+import { predictExamples } from '../engine/inference/predictions.js';
 import { checkJob, createRun, readRunJob } from '../engine/tuning/run.js';
 import { readMetrics, readState, runPaths, writeStateAtomic, type RunState } from '../engine/tuning/run_dir.js';
 import { startTrainingWorker, type TrainingHandle } from '../worker/supervisor.js';
 import { notFound, type ServiceContext } from './context.js';
 
-type JobHandlers = Pick<ApiHandlers, 'jobs.create' | 'jobs.start' | 'jobs.pause' | 'jobs.resume' | 'jobs.cancel' | 'jobs.list' | 'jobs.get' | 'jobs.delete' | 'jobs.nearestTokens'>;
+type JobHandlers = Pick<ApiHandlers, 'jobs.create' | 'jobs.start' | 'jobs.pause' | 'jobs.resume' | 'jobs.cancel' | 'jobs.list' | 'jobs.get' | 'jobs.delete' | 'jobs.nearestTokens' | 'jobs.predictions'>;
 
 const LOG_LINES = 50;
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
@@ -355,6 +356,13 @@ export function jobsService(ctx: ServiceContext): JobsService {
       rmSync(resolve(dir), { recursive: true, force: true });
       known.delete(id);
       return { deleted: true };
+    },
+    'jobs.predictions': async ({ id, checkpoint }) => {
+      const dir = dirOf(id);
+      const { job } = readRunJob(dir);
+      const chosen = runCheckpointPrompt(dir, checkpoint);
+      const { metrics, examples } = await predictExamples(ctx.model(job.model.path), job, chosen.prompt);
+      return { checkpoint: chosen.which, metrics: { ...metrics }, examples };
     },
     'jobs.nearestTokens': async ({ id, k }) => {
       const dir = dirOf(id);

@@ -88,6 +88,17 @@ export interface NearestTokensDTO {
   tokens: { id: number; token: string; similarity: number }[];
 }
 
+/** One validation example with what the model predicted (jobs.predictions). */
+export interface PredictionDTO {
+  line?: number;
+  input: string;
+  label?: string;
+  prediction?: string;
+  reference?: string;
+  generated?: string;
+  correct?: boolean;
+}
+
 export type ExportFormat = 'peft' | 'safetensors' | 'npy' | 'json' | 'card';
 
 export interface ProviderInfo {
@@ -133,6 +144,8 @@ export interface ApiMethods {
   'jobs.get': { req: { id: string }; res: RunDetail };
   'jobs.delete': { req: { id: string }; res: { deleted: boolean } };
   'jobs.nearestTokens': { req: { id: string; k?: number }; res: NearestTokensDTO[] };
+  /** The run's evaluation on its validation data, with every example's prediction. */
+  'jobs.predictions': { req: { id: string; checkpoint?: 'best' | 'final' }; res: { checkpoint: 'best' | 'final'; metrics: Record<string, unknown>; examples: PredictionDTO[] } };
   'inference.generate': { req: { id?: string; modelPath?: string; usePrompt: boolean; text: string; maxNewTokens: number; temperature?: number; topK?: number; topP?: number; seed?: number }; res: { streamId: string } };
   'inference.cancel': { req: { streamId: string }; res: { ok: boolean } };
   'inference.classify': { req: { id: string; text: string }; res: { prediction: string; scores: Record<string, number> } };
@@ -184,6 +197,7 @@ export const METHODS: readonly Method[] = [
   'jobs.get',
   'jobs.delete',
   'jobs.nearestTokens',
+  'jobs.predictions',
   'inference.generate',
   'inference.cancel',
   'inference.classify',

@@ -76,6 +76,7 @@ export const REQUEST_VALIDATORS: Record<Method, Check> = {
   'jobs.get': byId,
   'jobs.delete': byId,
   'jobs.nearestTokens': shape({ id: 'string', k: 'number?' }),
+  'jobs.predictions': shape({ id: 'string', checkpoint: 'checkpoint?' }),
   'inference.generate': shape({ id: 'string?', modelPath: 'string?', usePrompt: 'boolean', text: 'string', maxNewTokens: 'number', temperature: 'number?', topK: 'number?', topP: 'number?', seed: 'number?' }),
   'inference.cancel': shape({ streamId: 'string' }),
   'inference.classify': shape({ id: 'string', text: 'string' }),

@@ -1,12 +1,8 @@
 import { SpsError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job.js';
 import { classifyText, runCheckpointPrompt } from '../../engine/inference/classify_text.js';
-import { ForwardRunner } from '../../engine/inference/forward_runner.js';
-import { ScoreRunner } from '../../engine/inference/score_runner.js';
-import { stopTokenIds } from '../../engine/inference/stop_tokens.js';
+import { predictExamples } from '../../engine/inference/predictions.js';
 import { loadModel, type LoadedModel } from '../../engine/models/load_model.js';
-import { evaluateWithDetails } from '../../engine/tuning/evaluate.js';
-import { prepareTaskData } from '../../engine/tuning/prepare_data.js';
 import { readSoftPrompt } from '../../engine/tuning/prompt_file.js';
 import { readRunJob } from '../../engine/tuning/run.js';
 import type { SoftPrompt } from '../../engine/tuning/soft_prompt.js';
@@ -35,41 +31,14 @@ async function classifyTextCommand(io: CliIO, model: LoadedModel, job: JobConfig
 }
 
 async function inferData(io: CliIO, model: LoadedModel, job: JobConfig, prompt: SoftPrompt, file: string, json: boolean): Promise<void> {
-  // The file is read exactly as the run's validation data, so the numbers match its evaluation.
-  const data = await prepareTaskData({ ...job, data: { ...job.data, validation: file } }, model);
-  const scorer = await ScoreRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' });
-  const gen = job.task.kind === 'generation' ? await ForwardRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' }) : undefined;
-  try {
-    const ctx = {
-      kind: job.task.kind,
-      validation: data.validation,
-      ...(data.labels ? { labels: data.labels } : {}),
-      ...(data.verbalizerIds ? { verbalizerIds: data.verbalizerIds } : {}),
-      batchSize: job.training.evalBatchSize,
-      maxGenerationExamples: 32,
-      stopTokenIds: stopTokenIds(model),
-    };
-    const r = await evaluateWithDetails(ctx, scorer, gen, prompt);
-    data.validation.forEach((ex, i) => {
-      const row: Record<string, unknown> = { line: ex.source?.line, input: model.tokenizer.decode(ex.ids.slice(0, ex.labelStart), { skipSpecialTokens: true }) };
-      if (r.predictions && data.labels) {
-        row.label = data.labels[ex.label!];
-        row.prediction = data.labels[r.predictions[i]!];
-      } else {
-        row.reference = model.tokenizer.decode(ex.ids.slice(ex.labelStart), { skipSpecialTokens: true });
-        if (r.generations?.[i]) row.generated = model.tokenizer.decode(r.generations[i], { skipSpecialTokens: true });
-      }
-      if (json) io.stdout(JSON.stringify({ type: 'example', ...row }) + '\n');
-    });
-    if (json) io.stdout(JSON.stringify({ type: 'metrics', examples: data.validation.length, metrics: r.metrics }) + '\n');
-    else {
-      io.stdout(`${data.validation.length} examples\n`);
-      for (const [k, v] of Object.entries(r.metrics)) io.stdout(`  ${k}: ${typeof v === 'number' ? v.toPrecision(6) : JSON.stringify(v)}\n`);
-    }
-  } finally {
-    await scorer.release();
-    await gen?.release();
+  const { metrics, examples } = await predictExamples(model, job, prompt, file);
+  if (json) {
+    for (const ex of examples) io.stdout(JSON.stringify({ type: 'example', ...ex }) + '\n');
+    io.stdout(JSON.stringify({ type: 'metrics', examples: examples.length, metrics }) + '\n');
+    return;
   }
+  io.stdout(`${examples.length} examples\n`);
+  for (const [k, v] of Object.entries(metrics)) io.stdout(`  ${k}: ${typeof v === 'number' ? v.toPrecision(6) : JSON.stringify(v)}\n`);
 }
 
 export async function inferCommand(argv: string[], io: CliIO): Promise<number> {

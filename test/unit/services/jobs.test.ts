@@ -52,6 +52,22 @@ describe('jobs service', () => {
     expect((await h['jobs.list']({})).map((r) => r.id)).toContain(created.id);
     doneId = created.id;
 
+    // Predictions: every validation example with its label and prediction; the final prompt's
+    // metrics are the run's last evaluation.
+    const preds = await h['jobs.predictions']({ id: doneId, checkpoint: 'final' });
+    const lastEval = detail.metrics.filter((m) => m.kind === 'evaluation').at(-1)!;
+    expect(preds.checkpoint).toBe('final');
+    expect(preds.metrics.accuracy).toBe(lastEval.accuracy);
+    expect(preds.examples.length).toBeGreaterThan(0);
+    for (const ex of preds.examples) {
+      expect(typeof ex.line).toBe('number');
+      expect(['happy', 'sad']).toContain(ex.label);
+      expect(ex.correct).toBe(ex.label === ex.prediction);
+    }
+    const accuracy = preds.examples.filter((e) => e.correct).length / preds.examples.length;
+    expect(accuracy).toBeCloseTo(Number(lastEval.accuracy), 12);
+    await expect(h['jobs.predictions']({ id: 'no-such-run' })).rejects.toBeTruthy();
+
     // Exports: every format into RUN/exports by default; re-export replaces; import checks the file.
     for (const format of ['peft', 'safetensors', 'npy', 'json', 'card'] as const) {
       const r = await h['exports.export']({ id: doneId, format });
