@@ -299,6 +299,9 @@ describe('web mode UI in Chromium, end to end', () => {
     await waitAttr(page, byId('chart-metric'), 'data-points', '===', 4);
     await page.getByTestId('results').waitFor();
     await page.getByTestId('confusion-matrix').waitFor();
+    // Every validation example with its prediction, mistakes first (the real engine's numbers).
+    await page.getByTestId('predictions-summary').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('prediction-row').count()).toBe(20);
     await shot(page, 'ui-08-run-completed');
 
     // Playground: with and without the prompt, side by side, streamed.

@@ -2,6 +2,7 @@
 import { PROGRESS_FLUSH_MS } from '../../src/renderer/stores/monitor.js';
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError } from '../../src/shared/api.js';
 import { deferred, detail, fakeApi, renderApp, summary } from './fake_api';
 
 /** Lets batched progress reach the screen. */
@@ -116,6 +117,42 @@ describe('results', () => {
     expect(screen.getByTestId('final-metrics').textContent).toMatch(/0.9/);
     expect((await screen.findByTestId('nearest-tokens')).textContent).toMatch(/happy/);
     await waitFor(() => expect(a.callsOf('jobs.nearestTokens')).toEqual([{ id: 'r1', k: 8 }]));
+  });
+
+  it('lists every validation prediction with the mistakes first, and can show only mistakes', async () => {
+    const a = fakeApi({
+      'jobs.get': FINISHED,
+      'jobs.nearestTokens': () => [],
+      'jobs.predictions': () => ({
+        checkpoint: 'best',
+        metrics: { accuracy: 0.5 },
+        examples: [
+          { line: 2, input: 'Mia danced.', label: 'happy', prediction: 'happy', correct: true },
+          { line: 7, input: 'Max cried.', label: 'sad', prediction: 'happy', correct: false },
+        ],
+      }),
+    });
+    await openRun(a);
+    await waitFor(() => expect(screen.getAllByTestId('prediction-row')).toHaveLength(2));
+    const rows = screen.getAllByTestId('prediction-row');
+    expect(rows[0]!.getAttribute('data-correct')).toBe('false');
+    expect(rows[0]!.textContent).toMatch(/Max cried/);
+    expect(screen.getByTestId('predictions-summary').textContent).toMatch(/2 validation examples: 1 wrong/);
+    fireEvent.click(screen.getByTestId('predictions-only-errors'));
+    expect(screen.getAllByTestId('prediction-row')).toHaveLength(1);
+    expect(a.callsOf('jobs.predictions')).toEqual([{ id: 'r1' }]);
+  });
+
+  it('shows the engine error when predictions fail', async () => {
+    const a = fakeApi({
+      'jobs.get': FINISHED,
+      'jobs.nearestTokens': () => [],
+      'jobs.predictions': () => {
+        throw new ApiError({ code: 'FILE_NOT_FOUND', message: 'the run has no best prompt yet', hint: 'finish or resume the run first' });
+      },
+    });
+    await openRun(a);
+    expect((await screen.findByTestId('predictions-error')).textContent).toMatch(/finish or resume the run first/);
   });
 
   it('streams the playground with and without the prompt, and stops', async () => {

@@ -1,5 +1,5 @@
 import { createStore } from 'zustand';
-import type { ApiClient, ApiEvents, ExportFormat, NearestTokensDTO } from '../../shared/api';
+import type { ApiClient, ApiEvents, ExportFormat, NearestTokensDTO, PredictionDTO } from '../../shared/api';
 import type { SerializedError } from '../../shared/training_events';
 import { toSerialized, type Async } from '../lib/errors';
 
@@ -14,6 +14,7 @@ export interface Stream {
 
 export interface RunResults {
   nearest: Async<NearestTokensDTO[]>;
+  predictions: Async<{ checkpoint: 'best' | 'final'; examples: PredictionDTO[] }>;
   classify: Async<{ prediction: string; scores: Record<string, number> }>;
   streams: Record<Side, Stream>;
   exported: Async<{ path: string; files: string[] }>;
@@ -28,6 +29,7 @@ export interface PlaygroundRequest {
 export interface ResultsState {
   runs: Record<string, RunResults>;
   loadNearest: (id: string, k?: number) => Promise<void>;
+  loadPredictions: (id: string) => Promise<void>;
   classify: (id: string, text: string) => Promise<void>;
   generate: (id: string, req: PlaygroundRequest) => Promise<void>;
   stop: (id: string) => Promise<void>;
@@ -37,7 +39,7 @@ export interface ResultsState {
 }
 
 const idleStream = (): Stream => ({ text: '', status: 'idle' });
-const empty = (): RunResults => ({ nearest: { status: 'idle' }, classify: { status: 'idle' }, streams: { with: idleStream(), without: idleStream() }, exported: { status: 'idle' } });
+const empty = (): RunResults => ({ nearest: { status: 'idle' }, predictions: { status: 'idle' }, classify: { status: 'idle' }, streams: { with: idleStream(), without: idleStream() }, exported: { status: 'idle' } });
 
 export const createResultsStore = (api: ApiClient) =>
   createStore<ResultsState>()((set, get) => {
@@ -66,6 +68,15 @@ export const createResultsStore = (api: ApiClient) =>
           update(id, () => ({ nearest: { status: 'ready', data } }));
         } catch (e) {
           update(id, () => ({ nearest: { status: 'error', error: toSerialized(e) } }));
+        }
+      },
+      loadPredictions: async (id) => {
+        update(id, () => ({ predictions: { status: 'loading' } }));
+        try {
+          const r = await api.call('jobs.predictions', { id });
+          update(id, () => ({ predictions: { status: 'ready', data: { checkpoint: r.checkpoint, examples: r.examples } } }));
+        } catch (e) {
+          update(id, () => ({ predictions: { status: 'error', error: toSerialized(e) } }));
         }
       },
       classify: async (id, text) => {
