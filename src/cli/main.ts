@@ -1,5 +1,6 @@
 import { SpsError } from '../shared/errors.js';
 import { generateCommand, generateHelp } from './commands/generate.js';
+import { devicesCommand, devicesHelp } from './commands/devices.js';
 import { evalCommand, evalHelp } from './commands/eval.js';
 import { exportCommand, exportHelp } from './commands/export.js';
 import { gradCommand, gradHelp } from './commands/grad.js';
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   validate: { run: validateCommand, help: validateHelp, summary: 'check a dataset: problems with line numbers, lengths, labels' },
   generate: { run: generateCommand, help: generateHelp, summary: 'greedy continuation with or without a soft prompt' },
   grad: { run: gradCommand, help: gradHelp, summary: 'loss and d(loss)/d(soft prompt) over a JSONL file' },
+  devices: { run: devicesCommand, help: devicesHelp, summary: 'which --device values work on this machine' },
   serve: { run: serveCommand, help: serveHelp, summary: 'web mode: serve the app and its API on a local URL with an access token' },
   export: { run: exportCommand, help: exportHelp, summary: "export a run's prompt: PEFT adapter, safetensors, NumPy, JSON or a prompt card" },
 };

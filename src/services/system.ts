@@ -3,17 +3,11 @@ import { join, resolve } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { ApiHandlers, ProviderInfo, Settings } from '../shared/api.js';
 import { SpsError } from '../shared/errors.js';
+import { probeProviders } from '../engine/runtime/providers.js';
 import { APP_VERSION } from '../engine/tuning/run.js';
 import type { ServiceContext } from './context.js';
 
 type SystemHandlers = Pick<ApiHandlers, 'system.info' | 'system.getSettings' | 'system.setSettings'>;
-
-const PROVIDERS: ProviderInfo[] = [
-  { name: 'cpu', available: true },
-  { name: 'cuda', available: false, reason: 'GPU execution providers are not wired into training yet' },
-  { name: 'dml', available: false, reason: 'GPU execution providers are not wired into training yet' },
-  { name: 'webgpu', available: false, reason: 'GPU execution providers are not wired into training yet' },
-];
 
 export function systemService(ctx: ServiceContext): SystemHandlers {
   // system.info answers even with a damaged settings file (getSettings reports that).
@@ -30,7 +24,7 @@ export function systemService(ctx: ServiceContext): SystemHandlers {
       node: process.version,
       onnxruntime: ort.env.versions.node ?? ort.env.versions.common,
       platform: `${process.platform}-${process.arch}`,
-      providers: PROVIDERS.map((p) => ({ ...p })),
+      providers: (await probeProviders()).map((p): ProviderInfo => ({ ...p })),
       paths: { data: ctx.dataDir, runs: runsDir(), models: join(ctx.dataDir, 'models') },
       mode: ctx.opts.mode,
     }),

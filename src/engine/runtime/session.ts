@@ -77,8 +77,15 @@ export class GraphSession {
       session = await ort.InferenceSession.create(bytes, options);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      if (provider !== 'cpu' && /provider|EP|library|\.so|\.dll/i.test(msg)) {
-        throw new SpsError('PROVIDER_UNAVAILABLE', `the ${provider} execution provider could not be loaded: ${msg}`, {
+      if (provider === 'webgpu' && /adapter/i.test(msg)) {
+        // Dawn found no GPU it can drive: the common case on machines without GPU drivers.
+        throw new SpsError('PROVIDER_UNAVAILABLE', 'no WebGPU adapter was found on this machine', {
+          hint: 'WebGPU needs a GPU with Vulkan (Linux), Metal (macOS) or D3D12 (Windows) drivers; use --device cpu',
+          cause: e,
+        });
+      }
+      if (provider !== 'cpu' && /provider|EP|library|\.so|\.dll|webgpu|dawn/i.test(msg)) {
+        throw new SpsError('PROVIDER_UNAVAILABLE', `the ${provider} execution provider could not be loaded: ${msg.split('\n')[0]}`, {
           hint: provider === 'cuda' ? 'install the CUDA provider with `npm run setup:cuda` (needs CUDA 12 and cuDNN 9), or use --device cpu' : 'use --device cpu',
           cause: e,
         });

@@ -1,0 +1,19 @@
+import { probeProviders } from '../../engine/runtime/providers.js';
+import { parseFlags } from '../args.js';
+import type { CliIO } from '../io.js';
+
+export const devicesHelp = `sps devices [--json]
+
+Lists the execution providers (--device values) and whether each works on this machine,
+probed with a tiny session; an unavailable one says why and what to do.`;
+
+export async function devicesCommand(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseFlags(argv, { json: { type: 'boolean' } }, 'devices');
+  const providers = await probeProviders();
+  if (values.json) {
+    for (const p of providers) io.stdout(JSON.stringify(p) + '\n');
+    return 0;
+  }
+  for (const p of providers) io.stdout(`${p.name.padEnd(7)} ${p.available ? 'available' : `unavailable: ${p.reason ?? ''}`}\n`);
+  return 0;
+}
