@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import type { TokenizedExample } from '../data/example.js';
 import { labelledBatch } from '../graphs/feeds.js';
 import { buildTrainStepGraph, TRAIN_OUTPUT } from '../graphs/train_step.js';
@@ -16,6 +17,20 @@ export interface LossAndGrad {
 export interface ComputeOptions {
   dtype: 'float32' | 'float64';
   provider?: ProviderName;
+  /** Let onnxruntime keep pre-packed copies of the weights (default: shouldPrepack). */
+  prepack?: boolean;
+}
+
+/**
+ * Pre-packing keeps about two packed copies of every weight (one per matmul direction) for a
+ * faster step: on a SmolLM2-135M shape, 3.06 s vs 3.73 s per step (-18%) for +620 MB peak
+ * memory (bench/README.md). Worth it while those copies stay a small part of the machine's
+ * memory; for large models memory wins.
+ */
+export function shouldPrepack(model: LoadedModel, totalMemory = totalmem()): boolean {
+  let bytes = 0;
+  for (const t of model.weights.tensors.values()) bytes += t.byteLength;
+  return 2 * bytes < totalMemory / 8;
 }
 
 /** A compiled train-step graph for one model and prompt length. */
@@ -29,10 +44,8 @@ export class TrainStepRunner {
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ComputeOptions): Promise<TrainStepRunner> {
     const graph = buildTrainStepGraph(model, { numVirtualTokens, dtype: opts.dtype });
-    // Prepacking keeps packed copies of every weight (about two per weight here, one per matmul
-    // direction): on a SmolLM2-135M shape it cost ~1.1 GB and seconds at start for no measured
-    // speed-up (bench/README.md).
-    const session = await GraphSession.create(graph, { externalDataFolder: model.dir, provider: opts.provider ?? 'cpu', optimizationLevel: opts.dtype === 'float64' ? 'basic' : 'all', disablePrepacking: true });
+    const prepack = opts.prepack ?? shouldPrepack(model);
+    const session = await GraphSession.create(graph, { externalDataFolder: model.dir, provider: opts.provider ?? 'cpu', optimizationLevel: opts.dtype === 'float64' ? 'basic' : 'all', disablePrepacking: !prepack });
     return new TrainStepRunner(model, numVirtualTokens, opts.dtype, session);
   }
 
