@@ -38,6 +38,12 @@ export function eventPrinter(io: CliIO, opts: { json: boolean; tty: boolean }): 
       case 'started':
         line(`${e.resumed ? 'resuming' : 'training'} ${e.runDir} on ${e.device}: ${e.numTrain} train / ${e.numValidation} validation examples, ${e.totalSteps} steps${e.resumed ? ` (from step ${e.step})` : ''}`);
         break;
+      case 'loading':
+        if (opts.tty) {
+          io.stdout(`\rreading ${e.file}: ${Math.round((100 * e.bytesRead) / Math.max(1, e.totalBytes))}%\x1b[K`);
+          barShown = true;
+        } else if (e.bytesRead === e.totalBytes) line(`read ${e.file} (${e.totalBytes} bytes)`);
+        break;
       case 'baseline':
         line(`zero-shot baseline: ${metricsLine(e.metrics)}`);
         break;

@@ -120,7 +120,14 @@ export async function runTraining(runDir: string, opts: { resume: boolean; emit:
     writeStateAtomic(runDir, { ...(readState(runDir) ?? {}), status, ...extra, updatedAt: new Date().toISOString() });
 
   const model: LoadedModel = loadModel(job.model.path);
-  const data: TaskData = await prepareTaskData(job, model);
+  // Reading a large dataset takes a while: report it, at most every 2% of a file.
+  let lastReported = { file: '', fraction: -1 };
+  const data: TaskData = await prepareTaskData(job, model, (file, read, total) => {
+    const fraction = total > 0 ? read / total : 1;
+    if (file === lastReported.file && fraction < 1 && fraction - lastReported.fraction < 0.02) return;
+    lastReported = { file, fraction };
+    emit({ type: 'loading', file, bytesRead: read, totalBytes: total });
+  });
   for (const w of data.warnings.slice(0, 20)) log(w, 'warn');
   if (data.truncated > 0) log(`${data.truncated} example(s) were truncated to ${t.maxLength} tokens`, 'warn');
   const metric = t.metric ?? defaultMetric(job.task.kind).name;

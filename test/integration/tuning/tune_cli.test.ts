@@ -26,7 +26,7 @@ describe('sps tune on the sentiment sample learns, and runs / eval agree with it
   it('exits 0 and --json output is valid JSON lines ending in finished(completed)', () => {
     expect(tune.code, tune.stdout + tune.stderr).toBe(0);
     expect(tune.stderr).toBe('');
-    const events = parseJsonLines(tune.stdout);
+    const events = parseJsonLines(tune.stdout).filter((e) => e.type !== 'loading');
     expect(events[0]?.type).toBe('started');
     expect(events.at(-1)).toMatchObject({ type: 'finished', status: 'completed', step: 300 });
     expect(events.filter((e) => e.type === 'progress').length).toBe(300);

@@ -36,8 +36,14 @@ afterAll(() => {
 const isProgress = (e: TrainingEvent): e is Extract<TrainingEvent, { type: 'progress' }> => e.type === 'progress';
 
 describe('training worker protocol', () => {
-  it('events arrive in order: started, baseline, progress…, evaluation, checkpoint, finished', () => {
-    const ev = reference.events.filter((e) => e.type !== 'log');
+  it('events arrive in order: loading…, started, baseline, progress…, evaluation, checkpoint, finished', () => {
+    // Reading the dataset is reported first, ending at the file's size.
+    const loading = reference.events.filter((e) => e.type === 'loading');
+    expect(loading.length).toBeGreaterThan(0);
+    const lastLoad = loading.at(-1)!;
+    expect(lastLoad.type === 'loading' && lastLoad.bytesRead === lastLoad.totalBytes).toBe(true);
+    expect(reference.events.findIndex((e) => e.type === 'started')).toBeGreaterThan(reference.events.lastIndexOf(lastLoad));
+    const ev = reference.events.filter((e) => e.type !== 'log' && e.type !== 'loading');
     expect(ev[0]).toMatchObject({ type: 'started', step: 0, totalSteps: STEPS, resumed: false });
     expect(ev[1]?.type).toBe('baseline');
     expect(ev.at(-1)).toMatchObject({ type: 'finished', status: 'completed', step: STEPS });
