@@ -23,9 +23,9 @@ export interface ComputeOptions {
 
 /**
  * Pre-packing keeps about two packed copies of every weight (one per matmul direction) for a
- * faster step: on a SmolLM2-135M shape, 3.06 s vs 3.73 s per step (-18%) for +620 MB peak
- * memory (bench/README.md). Worth it while those copies stay a small part of the machine's
- * memory; for large models memory wins.
+ * faster step: on a SmolLM2-135M shape 1–18% faster over three runs, for +620 MB peak memory
+ * (bench/README.md). Worth it while those copies stay a small part of the machine's memory;
+ * for large models memory wins.
  */
 export function shouldPrepack(model: LoadedModel, totalMemory = totalmem()): boolean {
   let bytes = 0;
