@@ -21,3 +21,10 @@ xz -T2 -3 -c "$(readlink -f "$(command -v node)")" > .dev/node.xz
 ( mkdir -p /tmp/amd64/partial; o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
   apt-get $o update -qq; cd .dev/gl && apt-get $o download -qq libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 )
 du -sh .dev
+# The CLI and its training worker, for a full `sps tune --device webgpu` run there.
+npx esbuild src/cli/sps.ts --bundle --platform=node --format=esm --target=node20 --external:onnxruntime-node \
+  --outfile=.dev/sps.mjs --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" --log-level=warning
+npx esbuild src/worker/train_worker.ts --bundle --platform=node --format=esm --target=node20 --external:onnxruntime-node \
+  --outfile=.dev/train_worker.js --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" --log-level=warning
+echo '{"type":"module"}' > .dev/package.json
+du -sh .dev

@@ -3,13 +3,7 @@
 # then the WebGPU/CPU check and the PyTorch + PEFT CUDA reference on the same model.
 set -uo pipefail
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
-unxz() { python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" "$1" "$2"; }
-mkdir -p /tmp/sps && unxz .dev/node.xz /tmp/sps/node && chmod +x /tmp/sps/node
-lib=.dev/node_modules/onnxruntime-node/bin/napi-v6/linux/x64
-[ -f $lib/libonnxruntime.so.1 ] || unxz $lib/libonnxruntime.so.1.xz $lib/libonnxruntime.so.1
-for f in .dev/gl/*.deb; do dpkg -x "$f" /; done; ldconfig
-ls /usr/local/nvidia/share/vulkan/icd.d/ /usr/share/vulkan/icd.d/ /etc/vulkan/icd.d/ 2>/dev/null
-[ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ] && export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+source "$(dirname "$0")/unpack.sh"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
 cp .dev/gpu_check.mjs .dev/check.mjs
 NODE_PATH=.dev/node_modules timeout 330 /tmp/sps/node .dev/check.mjs .dev/models "$OUT" 2>&1 | grep -v "^    at " | tee "$OUT/node.log"
