@@ -137,6 +137,7 @@ export function validateJob(value: unknown): FieldError[] {
   str(data, 'data', 'train');
   str(data, 'data', 'validation', false);
   num(data, 'data', 'validationFraction', 0, 0.9);
+  if (data.validation === undefined && data.validationFraction === 0) err('data.validationFraction', 'must be above 0 without a validation file (give data.validation, or e.g. 0.1)');
   oneOf(data, 'data', 'format', ['csv', 'tsv', 'jsonl', 'json', 'parquet', 'text'], false);
   oneOf(data, 'data', 'textMode', ['lines', 'chunks'], false);
   const task = obj('task');

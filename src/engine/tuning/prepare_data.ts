@@ -102,6 +102,9 @@ export async function prepareTaskData(job: JobConfig, model: LoadedModel, onProg
     validationRaw = valSet.examples;
   } else {
     if (trainRaw.length < 2) throw new SpsError('INVALID_DATA', 'one example cannot be split into training and validation', { location: { file: job.data.train }, hint: 'add examples or give a validation file (--val)' });
+    if (!(job.data.validationFraction > 0)) {
+      throw new SpsError('INVALID_ARGUMENT', 'without a validation file the validation fraction must be above 0', { location: { field: '--val-fraction' }, hint: 'give --val FILE, or --val-fraction 0.1' });
+    }
     const split = splitTrainValidation(trainRaw, { fraction: job.data.validationFraction, seed: job.training.seed, ...(task.kind === 'classification' ? { stratifyBy: (e: DatasetExample) => e.label ?? '' } : {}) });
     trainRaw = split.train;
     validationRaw = split.validation;

@@ -101,6 +101,10 @@ describe('sps tune refuses bad jobs with exit 2, naming the field', () => {
     await expectRefused(await sps('tune', ...flagsToArgv({ ...base(), init: 'text', out: join(tmp(), 'run') })), 'prompt.initText', 'is required');
   });
 
+  it('no validation file and --val-fraction 0', async () => {
+    await expectRefused(await sps('tune', ...flagsToArgv({ ...base(), 'val-fraction': '0', out: join(tmp(), 'run') })), 'data.validationFraction', 'validation file');
+  });
+
   it('a malformed number names its flag', async () => {
     await expectRefused(await sps('tune', ...flagsToArgv({ ...base(), batch: 'four', out: join(tmp(), 'run') })), '--batch', '"four"');
   });
