@@ -60,6 +60,16 @@ describe('monitor', () => {
     expect(screen.getByTestId('run-progress').getAttribute('aria-valuenow')).toBe('3');
   });
 
+  it('shows the dataset being read before training starts, and hides it once started', async () => {
+    const a = fakeApi({ 'jobs.get': () => detail({ step: 0, metrics: [] }) });
+    await openRun(a);
+    act(() => a.emit('jobs.event', { id: 'r1', event: { type: 'loading', file: '/data/big.csv', bytesRead: 250, totalBytes: 1000 } }));
+    expect(screen.getByTestId('run-loading').textContent).toMatch(/big\.csv/);
+    expect(screen.getByTestId('run-loading-progress').getAttribute('aria-valuenow')).toBe('250');
+    act(() => a.emit('jobs.event', { id: 'r1', event: { type: 'started', runDir: '/r', totalSteps: 10, step: 0, device: 'cpu', numTrain: 9, numValidation: 1, resumed: false } }));
+    expect(screen.queryByTestId('run-loading')).toBeNull();
+  });
+
   it('pauses, resumes and cancels through the API, with button states', async () => {
     const a = fakeApi({
       'jobs.get': () => detail(),

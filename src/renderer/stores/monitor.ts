@@ -38,6 +38,8 @@ export interface LiveRun {
   log: string[];
   error?: SerializedError;
   finishedReason?: string;
+  /** Reading the dataset before training starts (cleared by 'started'). */
+  loading?: { file: string; bytesRead: number; totalBytes: number };
   /** The control call in flight, and the last one's failure. */
   pending?: RunAction;
   actionError?: SerializedError;
@@ -95,8 +97,10 @@ export const createMonitorStore = (api: ApiClient) =>
       update(id, (r) => {
           const log = (line: string) => [...r.log, line].slice(-MAX_LOG);
           switch (ev.type) {
+            case 'loading':
+              return { loading: { file: ev.file, bytesRead: ev.bytesRead, totalBytes: ev.totalBytes } };
             case 'started':
-              return { status: 'running', device: ev.device, progress: { step: ev.step, totalSteps: ev.totalSteps, epoch: r.progress?.epoch ?? 0, etaSeconds: NaN, skipped: r.progress?.skipped ?? 0 }, log: log(`${ev.resumed ? 'Resumed' : 'Started'} on ${ev.device}: ${ev.numTrain} training and ${ev.numValidation} validation examples, ${ev.totalSteps} steps`), error: undefined };
+              return { loading: undefined, status: 'running', device: ev.device, progress: { step: ev.step, totalSteps: ev.totalSteps, epoch: r.progress?.epoch ?? 0, etaSeconds: NaN, skipped: r.progress?.skipped ?? 0 }, log: log(`${ev.resumed ? 'Resumed' : 'Started'} on ${ev.device}: ${ev.numTrain} training and ${ev.numValidation} validation examples, ${ev.totalSteps} steps`), error: undefined };
             case 'baseline':
               return { baseline: ev.metrics, log: log('Zero-shot baseline evaluated') };
             case 'progress':

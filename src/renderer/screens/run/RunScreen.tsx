@@ -124,6 +124,12 @@ export function RunScreen({ id }: { id: string }) {
       <Controls id={id} live={{ ...live, status }} />
       {live.error && <ErrorBox error={live.error} title="The run failed" testId="run-failure" />}
       <section className="card" aria-label="Progress">
+        {live.loading && (
+          <div data-testid="run-loading">
+            <ProgressBar value={live.loading.bytesRead} max={Math.max(1, live.loading.totalBytes)} label={`Reading ${live.loading.file}`} testId="run-loading-progress" />
+            <p className="muted small">Reading the dataset: {live.loading.file}</p>
+          </div>
+        )}
         <ProgressBar value={p?.step ?? d.step} max={p?.totalSteps ?? d.totalSteps} label="Training progress" testId="run-progress" />
         <div className="row wrap small stats" data-testid="run-stats">
           <span data-testid="run-step">
