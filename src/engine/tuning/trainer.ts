@@ -11,6 +11,7 @@ import { initialPrompt } from './job_prompt_init.js';
 import { AdamW, clipGradNorm } from './optimizer.js';
 import { prepareTaskData, type TaskData, type TrainExample } from './prepare_data.js';
 import { Rng } from './rng.js';
+import { DataOrder } from './data_order.js';
 import { readRunJob } from './run.js';
 import { appendMetrics, readState, writeStateAtomic } from './run_dir.js';
 import { lrAt } from './schedule.js';
@@ -54,47 +55,6 @@ function totalStepsOf(job: JobConfig, numTrain: number): number {
   if (job.training.steps !== undefined) return job.training.steps;
   const perStep = job.training.batchSize * job.training.gradAccum;
   return Math.max(1, Math.ceil((job.training.epochs! * numTrain) / perStep));
-}
-
-/** The data order: a seeded shuffle per epoch, walked in batches; restartable from its state. */
-class DataOrder {
-  private order: number[] = [];
-  constructor(
-    private readonly n: number,
-    private rng: Rng,
-    public epoch: number,
-    public cursor: number,
-    public epochRng: number[],
-  ) {
-    this.order = this.shuffle();
-  }
-
-  static fresh(n: number, seed: number): DataOrder {
-    const rng = Rng.fromSeed(seed);
-    return new DataOrder(n, rng, 0, 0, rng.state());
-  }
-
-  static restore(n: number, s: TrainerState): DataOrder {
-    return new DataOrder(n, Rng.fromState(s.epochRng), s.epoch, s.cursor, s.epochRng);
-  }
-
-  private shuffle(): number[] {
-    this.rng = Rng.fromState(this.epochRng);
-    return this.rng.shuffle(Array.from({ length: this.n }, (_, i) => i));
-  }
-
-  /** The next batch's indices; a batch never spans two epochs. */
-  next(size: number): number[] {
-    if (this.cursor >= this.n) {
-      this.epoch++;
-      this.cursor = 0;
-      this.epochRng = this.rng.state();
-      this.order = this.shuffle();
-    }
-    const batch = this.order.slice(this.cursor, this.cursor + size);
-    this.cursor += batch.length;
-    return batch;
-  }
 }
 
 function isFiniteArray(a: Float64Array): boolean {
