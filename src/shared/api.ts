@@ -90,12 +90,16 @@ export interface NearestTokensDTO {
 
 /** One validation example with what the model predicted (jobs.predictions). */
 export interface PredictionDTO {
+  /** 1-based line (or row) in the data file. */
   line?: number;
   input: string;
+  /** Classification: the true label and the predicted one. */
   label?: string;
   prediction?: string;
+  /** Generation / language modelling: the expected output and the greedy one (first examples). */
   reference?: string;
   generated?: string;
+  /** Classification: prediction = label; generation: the reference tokens came out exactly. */
   correct?: boolean;
 }
 

@@ -1,7 +1,8 @@
 import { SpsError } from '../../shared/errors.js';
 import { buildDecodeGraph, DECODE } from '../graphs/decode.js';
 import type { LoadedModel } from '../models/load_model.js';
-import { GraphSession, tensor, type HostTensor, type ProviderName } from '../runtime/session.js';
+import { createModelSession } from '../runtime/model_session.js';
+import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
 import { Rng } from '../tuning/rng.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
 import { checkSampling, sampleToken, type SamplingOptions } from './sampling.js';
@@ -27,7 +28,7 @@ export class CachedGenerator {
 
   static async create(model: LoadedModel, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName }): Promise<CachedGenerator> {
     const graph = buildDecodeGraph(model, { dtype: opts.dtype });
-    const session = await GraphSession.create(graph, { externalDataFolder: model.dir, provider: opts.provider ?? 'cpu', optimizationLevel: opts.dtype === 'float64' ? 'basic' : 'all' });
+    const session = await createModelSession(graph, model.dir, opts);
     return new CachedGenerator(model, opts.dtype, session);
   }
 

@@ -2,7 +2,8 @@ import { SpsError } from '../../shared/errors.js';
 import { buildForwardGraph } from '../graphs/forward.js';
 import { INPUT } from '../graphs/transformer.js';
 import type { LoadedModel } from '../models/load_model.js';
-import { GraphSession, tensor, type HostTensor, type ProviderName } from '../runtime/session.js';
+import { createModelSession } from '../runtime/model_session.js';
+import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
 import { padIdOf } from '../tuning/train_step_runner.js';
 
@@ -17,7 +18,7 @@ export class ForwardRunner {
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName }): Promise<ForwardRunner> {
     const graph = buildForwardGraph(model, { numVirtualTokens, dtype: opts.dtype });
-    const session = await GraphSession.create(graph, { externalDataFolder: model.dir, provider: opts.provider ?? 'cpu', optimizationLevel: opts.dtype === 'float64' ? 'basic' : 'all' });
+    const session = await createModelSession(graph, model.dir, opts);
     return new ForwardRunner(model, numVirtualTokens, opts.dtype, session);
   }
 

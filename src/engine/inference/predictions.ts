@@ -1,3 +1,4 @@
+import type { PredictionDTO } from '../../shared/api.js';
 import type { JobConfig } from '../../shared/job.js';
 import type { Metrics } from '../../shared/training_events.js';
 import type { LoadedModel } from '../models/load_model.js';
@@ -8,20 +9,8 @@ import { ForwardRunner } from './forward_runner.js';
 import { ScoreRunner } from './score_runner.js';
 import { stopTokenIds } from './stop_tokens.js';
 
-/** One evaluated example: what went in, what was expected, what the model said. */
-export interface Prediction {
-  line?: number;
-  input: string;
-  /** Classification. */
-  label?: string;
-  prediction?: string;
-  /** Generation / language modelling. */
-  reference?: string;
-  /** Greedy generation, for the first examples of a generation task. */
-  generated?: string;
-  /** Classification: prediction = label; generation: exact match of the reference tokens. */
-  correct?: boolean;
-}
+/** One evaluated example: what went in, what was expected, what the model said (the API's shape). */
+export type Prediction = PredictionDTO;
 
 /** Greedy generations are scored for at most this many examples (each costs a few passes). */
 export const MAX_GENERATION_EXAMPLES = 32;

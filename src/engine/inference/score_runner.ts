@@ -3,7 +3,8 @@ import { labelledBatch } from '../graphs/feeds.js';
 import { buildScoreGraph, SCORE_OUTPUT } from '../graphs/score.js';
 import { INPUT } from '../graphs/transformer.js';
 import type { LoadedModel } from '../models/load_model.js';
-import { GraphSession, tensor, type ProviderName } from '../runtime/session.js';
+import { createModelSession } from '../runtime/model_session.js';
+import { tensor, type GraphSession, type ProviderName } from '../runtime/session.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
 import { padIdOf } from '../tuning/train_step_runner.js';
 
@@ -24,7 +25,7 @@ export class ScoreRunner {
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName }): Promise<ScoreRunner> {
     const graph = buildScoreGraph(model, { numVirtualTokens, dtype: opts.dtype });
-    const session = await GraphSession.create(graph, { externalDataFolder: model.dir, provider: opts.provider ?? 'cpu', optimizationLevel: opts.dtype === 'float64' ? 'basic' : 'all' });
+    const session = await createModelSession(graph, model.dir, opts);
     return new ScoreRunner(model, numVirtualTokens, opts.dtype, session);
   }
 

@@ -4,7 +4,8 @@ import { labelledBatch } from '../graphs/feeds.js';
 import { buildTrainStepGraph, TRAIN_OUTPUT } from '../graphs/train_step.js';
 import { INPUT } from '../graphs/transformer.js';
 import type { LoadedModel } from '../models/load_model.js';
-import { GraphSession, tensor, type ProviderName } from '../runtime/session.js';
+import { createModelSession } from '../runtime/model_session.js';
+import { tensor, type GraphSession, type ProviderName } from '../runtime/session.js';
 import type { SoftPrompt } from './soft_prompt.js';
 
 export interface LossAndGrad {
@@ -45,7 +46,7 @@ export class TrainStepRunner {
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ComputeOptions): Promise<TrainStepRunner> {
     const graph = buildTrainStepGraph(model, { numVirtualTokens, dtype: opts.dtype });
     const prepack = opts.prepack ?? shouldPrepack(model);
-    const session = await GraphSession.create(graph, { externalDataFolder: model.dir, provider: opts.provider ?? 'cpu', optimizationLevel: opts.dtype === 'float64' ? 'basic' : 'all', disablePrepacking: !prepack });
+    const session = await createModelSession(graph, model.dir, { ...opts, prepack });
     return new TrainStepRunner(model, numVirtualTokens, opts.dtype, session);
   }
 
