@@ -6,8 +6,11 @@
  * This file is bundled into one CommonJS file (vite.preload.config.ts) because sandboxed
  * preloads cannot load ES modules or local files.
  */
-import type { ApiEvents, ApiResult, EventName, Method, Req, Res } from '../shared/api.js';
+import type { ApiResult } from '../shared/api.js';
 import { EVENTS, METHODS } from '../shared/api.js';
+import { BRIDGE_KEYS, type SpsBridge } from '../shared/bridge.js';
+
+export { BRIDGE_KEYS, type SpsBridge };
 
 export const CALL_CHANNEL = 'sps:call';
 export const EVENT_CHANNEL = 'sps:event';
@@ -23,19 +26,6 @@ export interface IpcRendererLike {
 export interface WebUtilsLike {
   getPathForFile(file: File): string;
 }
-
-/** window.sps. Keep src/renderer/api/bridge.d.ts in step with this. */
-export interface SpsBridge {
-  call<M extends Method>(method: M, req: Req<M>): Promise<ApiResult<Res<M>>>;
-  subscribe<E extends EventName>(event: E, handler: (payload: ApiEvents[E]) => void): () => void;
-  pathForFile(file: File): string;
-  /** A chosen path, or null when the user cancelled; rejects with an Error naming the failure. */
-  openModelFolder(): Promise<string | null>;
-  openDataset(): Promise<string | null>;
-  saveExportPath(defaultName: string): Promise<string | null>;
-}
-
-export const BRIDGE_KEYS = ['call', 'subscribe', 'pathForFile', 'openModelFolder', 'openDataset', 'saveExportPath'] as const;
 
 const refused = (code: string, message: string): ApiResult<never> => ({ ok: false, error: { code, message } });
 

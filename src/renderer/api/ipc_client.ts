@@ -5,7 +5,7 @@
  */
 import type { ApiClient } from '../../shared/api.js';
 import { ApiError } from '../../shared/api.js';
-import type { SpsBridge } from './bridge.js';
+import type { SpsBridge } from '../../shared/bridge.js';
 
 /** window.sps when the page runs inside the desktop app, else undefined (web mode). */
 export function desktopBridge(): SpsBridge | undefined {
