@@ -12,6 +12,7 @@ import type { TrainingEvent } from '../../src/shared/training_events.js';
 import { createWsClient, type WebSocketConstructor, type WsApiClient } from '../../src/renderer/api/ws_client.js';
 import { storiesModelDir } from '../helpers/fixtures.js';
 import { quickSentimentJob, startE2eServer, waitFor, type E2eServer } from './e2e_helpers.js';
+import { tryConnect } from '../helpers/ws.js';
 
 const WS = WebSocket as unknown as WebSocketConstructor;
 
@@ -37,22 +38,6 @@ afterAll(async () => {
   client?.close();
   await e2e?.close();
 });
-
-/** A raw WebSocket to /api: 'open', or the HTTP status of the refused upgrade. */
-function tryConnect(url: string, protocols?: string[]): Promise<'open' | number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, protocols);
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', () => resolve(-1));
-  });
-}
 
 describe('web mode API, end to end (real server, worker and model)', () => {
   it('refuses a connection without the token (or with a wrong one)', async () => {

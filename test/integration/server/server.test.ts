@@ -9,6 +9,7 @@ import { createWsClient, type WebSocketConstructor, type WsApiClient } from '../
 import { isLoopback, startServer, type RunningServer } from '../../../src/server/server.js';
 import { runPaths } from '../../../src/engine/tuning/run_dir.js';
 import { sentimentJob, waitFor } from '../../unit/services/service_helpers.js';
+import { tryConnect } from '../../helpers/ws.js';
 
 let root: string;
 let server: RunningServer;
@@ -28,21 +29,7 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
   });
 }
 
-/** Opens a raw WebSocket to /api with the given query; resolves with 'open' or the HTTP status that refused it. */
-function tryConnect(query: string): Promise<'open' | number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://${server.host}:${server.port}/api${query}`);
-    ws.on('open', () => {
-      ws.close();
-      resolve('open');
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('error', () => undefined);
-  });
-}
+const apiUrl = (query: string) => `ws://${server.host}:${server.port}/api${query}`;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'sps-server-'));
@@ -82,10 +69,10 @@ describe('sps serve: web server', () => {
     expect((await get('/api?token=wrong')).status).toBe(401);
     expect((await get('/api', { Authorization: `Bearer ${server.token}x` })).status).toBe(401);
     expect((await get(`/api?token=${server.token}`)).status).toBe(426);
-    expect(await tryConnect('')).toBe(401);
-    expect(await tryConnect('?token=nope')).toBe(401);
-    expect(await tryConnect(`?token=${server.token.slice(0, -1)}`)).toBe(401);
-    expect(await tryConnect(`?token=${server.token}`)).toBe('open');
+    expect(await tryConnect(apiUrl(''))).toBe(401);
+    expect(await tryConnect(apiUrl('?token=nope'))).toBe(401);
+    expect(await tryConnect(apiUrl(`?token=${server.token.slice(0, -1)}`))).toBe(401);
+    expect(await tryConnect(apiUrl(`?token=${server.token}`))).toBe('open');
     // A client with a wrong token: its calls reject with an ApiError.
     const bad = createWsClient(server.url, 'not-the-token', WebSocket as unknown as WebSocketConstructor);
     await expect(bad.call('system.info', {})).rejects.toBeInstanceOf(ApiError);
