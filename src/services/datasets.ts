@@ -5,7 +5,9 @@ import type { JobConfig } from '../shared/job.js';
 import { fileError } from '../engine/files.js';
 import { buildExamples, type Problem } from '../engine/data/dataset.js';
 import { previewRecords } from '../engine/data/readers/index.js';
-import { validateDataset, type ValidationReport } from '../engine/data/validate.js';
+import { tokenCacheRoot } from '../engine/data/cache_entry.js';
+import type { ValidationReport } from '../engine/data/validate.js';
+import { validateStreaming } from '../engine/data/validate_streaming.js';
 import { taskSpecOf } from '../engine/tuning/prepare_data.js';
 import type { ServiceContext } from './context.js';
 
@@ -58,15 +60,16 @@ export function datasetsService(ctx: ServiceContext): DatasetHandlers {
       return { path: file, format: p.format, columns: p.columns, rows: p.records.map((r) => ({ line: r.line, fields: { ...r.fields } })), bytes };
     },
     'datasets.validate': async ({ job }) => {
-      // Token lengths need the model's tokenizer; the report is complete without them otherwise.
-      const tok = ctx.model(job.model.path).tokenizer;
-      const report = await validateDataset({
+      // Streams files of any size; every example is tokenized into the shared token cache, so
+      // the run that follows on this file, tokenizer and template starts at once.
+      const model = ctx.model(job.model.path);
+      const tok = model.tokenizer;
+      const report = await validateStreaming({
         file: resolve(job.data.train),
         task: taskSpecOf(job, tok),
-        ...(job.data.format ? { format: job.data.format, validationFormat: job.data.format } : {}),
+        read: { ...(job.data.format ? { format: job.data.format } : {}), ...(job.data.textMode ? { textMode: job.data.textMode } : {}) },
         ...(job.data.validation ? { validationFile: resolve(job.data.validation) } : {}),
-        ...(job.data.textMode ? { read: { textMode: job.data.textMode } } : {}),
-        tokenize: (text, part) => tok.encode(text, { addSpecialTokens: part === 'input' }),
+        tokens: { tokenizer: tok, modelDir: model.dir, cacheRoot: tokenCacheRoot() },
         maxLength: job.training.maxLength,
       });
       return reportDTO(report);

@@ -29,6 +29,8 @@ export type SpsErrorCode =
   | 'SHAPE_ERROR'
   | 'PROVIDER_UNAVAILABLE'
   | 'INVALID_ARGUMENT'
+  /** The user stopped a long operation (what it finished is kept). */
+  | 'CANCELLED'
   | 'INTERNAL';
 
 export class SpsError extends Error {

@@ -2,7 +2,7 @@ import type { TrainingEvent } from '../../shared/training_events.js';
 import { ForwardRunner } from '../inference/forward_runner.js';
 import { ScoreRunner } from '../inference/score_runner.js';
 import { readRunJob } from './run.js';
-import { appendMetrics, readState, writeStateAtomic } from './run_dir.js';
+import { appendMetrics, readMetrics, readState, writeStateAtomic } from './run_dir.js';
 import { TrainStepRunner } from './train_step_runner.js';
 import { Checkpointer } from './training_checkpoints.js';
 import { TrainingEvaluation } from './training_evaluation.js';
@@ -34,7 +34,18 @@ export interface TrainerTestHooks {
   nonFiniteAtSteps?: number[];
   /** Called at each stage of a checkpoint write (to kill the process mid-write). */
   onCheckpointStage?: (step: number, stage: string) => void;
+  /** Train while tokenizing even when the data is small (default: from BACKGROUND_MIN_EXAMPLES). */
+  backgroundTokenization?: boolean;
+  /** Tokenizer threads (0: on the training thread). */
+  tokenizerThreads?: number;
 }
+
+/**
+ * Below this many examples a run tokenizes everything before its first step (as fast as it
+ * gets, and the events come in the classic order: baseline first). Above it, training starts
+ * once its first batches are tokenized and the baseline waits for the validation set.
+ */
+export const BACKGROUND_MIN_EXAMPLES = 20_000;
 
 export interface TrainingOptions {
   resume: boolean;
@@ -57,15 +68,29 @@ export async function runTraining(runDir: string, opts: TrainingOptions): Promis
     writeStateAtomic(runDir, { ...(readState(runDir) ?? {}), status, ...extra, updatedAt: new Date().toISOString() });
 
   const setup = await prepareTraining(job, emit);
-  const { model, data, totalSteps } = setup;
+  try {
+    return await trainWithData(runDir, setup, opts, setState);
+  } finally {
+    await setup.data.close();
+  }
+}
+
+async function trainWithData(runDir: string, setup: TrainingSetup, opts: TrainingOptions, setState: (status: RunStatusWritten, extra?: Record<string, unknown>) => void): Promise<'completed' | 'cancelled'> {
+  const { emit } = opts;
+  const { job, model, data, totalSteps } = setup;
   const position = startOrResume(runDir, job, model, {
     resume: opts.resume,
-    numTrain: data.train.length,
+    numTrain: data.numTrain,
     ...(data.verbalizerIds ? { verbalizerIds: data.verbalizerIds } : {}),
     log: (message, level) => emit({ type: 'log', level, message }),
   });
+  const background = !data.complete && (opts.hooks?.backgroundTokenization ?? data.numTrain + data.numValidation >= BACKGROUND_MIN_EXAMPLES);
+  const tokenized = tokenizeForRun(setup, position, opts);
+  // In the background a failure reaches the trainer when it asks for an example.
+  tokenized.catch(() => undefined);
+  if (!background) await tokenized;
   setState('running', { step: position.state.step, totalSteps, pid: process.pid, message: undefined });
-  emit({ type: 'started', runDir, totalSteps, step: position.state.step, device: job.device, numTrain: data.train.length, numValidation: data.validation.length, resumed: position.resumed });
+  emit({ type: 'started', runDir, totalSteps, step: position.state.step, device: job.device, numTrain: data.numTrain, numValidation: data.numValidation, resumed: position.resumed });
 
   const n = job.prompt.numVirtualTokens;
   const compute = { dtype: 'float32' as const, provider: job.device };
@@ -75,11 +100,14 @@ export async function runTraining(runDir: string, opts: TrainingOptions): Promis
   const checkpoints = new Checkpointer(runDir, position, emit, opts.hooks?.onCheckpointStage);
   const evaluation = new TrainingEvaluation(runDir, setup, position, checkpoints, emit);
   try {
-    if (!position.resumed) await evaluation.baseline();
+    // A resumed run that stopped before its (deferred) baseline still owes one.
+    const needsBaseline = !position.resumed || !readMetrics(runDir).some((m) => m.kind === 'baseline');
+    if (needsBaseline && background) evaluation.baselinePending = true;
+    else if (needsBaseline) await evaluation.baseline();
     const stepper = new OptimizerStepper(position, trainer, {
       job,
       totalSteps,
-      example: (i) => data.train[i]!,
+      example: (k) => data.train(k),
       ...(opts.hooks?.nonFiniteAtSteps ? { nonFiniteAtSteps: opts.hooks.nonFiniteAtSteps } : {}),
     });
     const stopReason = await trainLoop({ runDir, setup, position, stepper, checkpoints, setState, opts, evaluate: () => evaluation.run(scorer, generator), shouldStop: () => evaluation.shouldStop() });
@@ -96,7 +124,32 @@ export async function runTraining(runDir: string, opts: TrainingOptions): Promis
     await trainer.release();
     await scorer.release();
     await generator?.release();
+    await tokenized.catch(() => undefined);
   }
+}
+
+/**
+ * Tokenizes what the token cache lacks, the run's upcoming examples first (in its data order,
+ * so the order never depends on what is tokenized when), then the validation set, then the
+ * rest; reports progress and, once done, how many examples are cut to maxLength.
+ */
+function tokenizeForRun(setup: TrainingSetup, position: TrainingPosition, opts: TrainingOptions): Promise<void> {
+  const { data, job } = setup;
+  const { emit } = opts;
+  const done = (): void => {
+    const truncated = data.truncatedCount();
+    if (truncated > 0) emit({ type: 'log', level: 'warn', message: `${truncated} example(s) were truncated to ${job.training.maxLength} tokens` });
+  };
+  if (data.complete) {
+    done();
+    return Promise.resolve();
+  }
+  return data
+    .tokenize(position.order.upcoming(), {
+      ...(opts.hooks?.tokenizerThreads !== undefined ? { threads: opts.hooks.tokenizerThreads } : {}),
+      onProgress: (p) => emit({ type: 'tokenizing', file: p.file, done: p.done, total: p.total, tokensPerSecond: p.tokensPerSecond, etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : -1 }),
+    })
+    .then(done);
 }
 
 interface LoopParts {

@@ -14,6 +14,9 @@ import { appendMetrics } from './run_dir.js';
  * improvement (early stopping).
  */
 export class TrainingEvaluation {
+  /** Set when the baseline waits for the validation set (tokenized in the background). */
+  baselinePending = false;
+
   constructor(
     private readonly runDir: string,
     private readonly setup: TrainingSetup,
@@ -24,7 +27,9 @@ export class TrainingEvaluation {
 
   /** The bare model's metrics (no prompt), recorded as the baseline at step 0. */
   async baseline(): Promise<void> {
-    const { model, job, evalCtx } = this.setup;
+    this.baselinePending = false;
+    const { model, job } = this.setup;
+    const evalCtx = await this.setup.evalContext();
     const provider = job.device;
     const scorer = await ScoreRunner.create(model, 0, { dtype: 'float32', provider });
     const gen = job.task.kind === 'generation' ? await ForwardRunner.create(model, 0, { dtype: 'float32', provider }) : undefined;
@@ -37,7 +42,9 @@ export class TrainingEvaluation {
 
   /** Evaluates the current prompt; an improvement becomes the new best/ checkpoint. */
   async run(scorer: ScoreRunner, generator: ForwardRunner | undefined): Promise<boolean> {
-    const { metric, higherIsBetter, evalCtx, job } = this.setup;
+    if (this.baselinePending) await this.baseline();
+    const { metric, higherIsBetter, job } = this.setup;
+    const evalCtx = await this.setup.evalContext();
     const state = this.position.state;
     const metrics = await evaluate(evalCtx, scorer, generator, this.position.prompt);
     const value = metrics[metric];

@@ -18,8 +18,17 @@ export interface Estimates {
   tokensPerStep: number;
   tokensPerSecond: number;
   totalSteps: number;
+  /** Tokenizing the data into the token cache (0 when a validation with the model already did it). */
+  tokenizeSeconds: number;
+  /** Training plus tokenization. */
   seconds: number;
 }
+
+/**
+ * The JavaScript tokenizer's speed on one core (issue 13 measured ~0.3M tokens/s) times the
+ * tokenizer threads a run uses (cores − 1, at least one; 2 assumed).
+ */
+export const TOKENIZER_TOKENS_PER_SECOND = 0.3e6 * 2;
 
 /**
  * Rough, conservative estimates shown before launch (labelled as such in the UI):
@@ -51,6 +60,10 @@ export function estimate(job: JobConfig, model: ModelEntry | undefined, report: 
   }
   const evals = t.evalEvery > 0 ? Math.floor(totalSteps / t.evalEvery) : 0;
   const evalTokens = evals * (report?.validation?.examples ?? Math.round((report?.train.examples ?? 0) * job.data.validationFraction)) * seq * 0.5;
-  const seconds = (totalSteps * tokensPerStep + evalTokens) / tokensPerSecond;
-  return { weightsBytes, activationBytes, totalBytes: weightsBytes + activationBytes, tokensPerStep, tokensPerSecond, totalSteps, seconds };
+  // The validation report with lengths tokenized every example into the shared token cache:
+  // the run reuses it. Otherwise the run tokenizes all examples once (mostly while training).
+  const examples = (report?.train.examples ?? 0) + (report?.validation?.examples ?? 0);
+  const tokenizeSeconds = report?.train.lengths ? 0 : (examples * Math.max(1, t.maxLength / 2)) / TOKENIZER_TOKENS_PER_SECOND;
+  const seconds = (totalSteps * tokensPerStep + evalTokens) / tokensPerSecond + tokenizeSeconds;
+  return { weightsBytes, activationBytes, totalBytes: weightsBytes + activationBytes, tokensPerStep, tokensPerSecond, totalSteps, tokenizeSeconds, seconds };
 }
