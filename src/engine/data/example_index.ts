@@ -94,10 +94,10 @@ class ProblemCollector {
 }
 
 /** Reads `file` once and indexes its usable examples for `task`. */
-export async function indexExamples(file: string, task: TaskSpec, opts: ReadOptions = {}): Promise<ExampleIndex> {
+export async function indexExamples(file: string, task: TaskSpec, opts: ReadOptions = {}, what: { keys?: boolean } = {}): Promise<ExampleIndex> {
   const format = opts.format ?? detectFormat(file);
   const b = new ExampleBuilder(task, file, false);
-  const columns = new ColumnSet();
+  const columns = new ColumnSet(); // the builder keeps its own, for the columns the task needs
   const problems = new ProblemCollector();
   const lineFormat = format === 'jsonl' || (format === 'text' && (opts.textMode ?? 'lines') === 'lines');
   const offsets = new Growable(new Float64Array(1024), (n) => new Float64Array(n));
@@ -122,7 +122,8 @@ export async function indexExamples(file: string, task: TaskSpec, opts: ReadOpti
     }
     if (!ex) continue;
     lines.push(rec.line);
-    keys.push(exampleHash(ex.input, ex.label ?? ex.output));
+    // Hashing every character costs about as much as parsing: only when duplicates are wanted.
+    if (what.keys) keys.push(exampleHash(ex.input, ex.label ?? ex.output));
     if (ex.label !== undefined) {
       let id = labelOrder.get(ex.label);
       if (id === undefined) labelOrder.set(ex.label, (id = labelOrder.size));
@@ -135,7 +136,7 @@ export async function indexExamples(file: string, task: TaskSpec, opts: ReadOpti
   }
   const finished = b.finish(); // throws on a missing column / an unusable label set
   const count = lineFormat ? offsets.length : texts.length;
-  const out: ExampleIndex = { file, format, rows, columns: columns.list(), count, problems: problems.summary(), spans: lineFormat, lines: lines.done(), keys: keys.done() };
+  const out: ExampleIndex = { file, format, rows, columns: columns.list(), count, problems: problems.summary(), spans: lineFormat, lines: lines.done(), ...(what.keys ? { keys: keys.done() } : {}) };
   if (finished.labels && finished.verbalizers) {
     out.labels = finished.labels;
     out.verbalizers = finished.verbalizers;

@@ -38,6 +38,8 @@ export interface OpenOptions {
   /** The file's SHA-256 and size when already known (job.json); computed otherwise. */
   fileFingerprint?: { sha256: string; bytes: number };
   cacheRoot: string;
+  /** Also hash every example (duplicates, overlap: validation); the first pass runs again if the cached index has no hashes. */
+  keys?: boolean;
   /** Progress of the first pass (bytes of the file read). */
   onReadProgress?: (bytesRead: number, totalBytes: number) => void;
 }
@@ -83,10 +85,12 @@ export class TokenizedDataset {
       const meta = JSON.parse(readFileSync(files.meta, 'utf8')) as MetaFile;
       if (meta.version === 1 && meta.key === key && meta.width === width) index = decodeIndex({ ...meta.index, file: opts.file }, readFileSync(files.side));
     }
-    if (index === undefined || (!index.spans && !isComplete(dir, index.count, width))) {
-      // First pass (again, for formats whose texts are not re-read by position).
-      const fresh = await indexExamples(opts.file, opts.task, { ...opts.read, ...(opts.onReadProgress ? { onProgress: opts.onReadProgress } : {}) });
-      if (index === undefined && lock) {
+    if (index === undefined || (!index.spans && !isComplete(dir, index.count, width)) || (opts.keys && !index.keys)) {
+      // First pass (again, for formats whose texts are not re-read by position, or for hashes).
+      const fresh = await indexExamples(opts.file, opts.task, { ...opts.read, ...(opts.onReadProgress ? { onProgress: opts.onReadProgress } : {}) }, { keys: opts.keys === true });
+      if (index !== undefined && lock && fresh.count === index.count) {
+        writeFileAtomic(files.side, encodeIndexArrays(fresh)); // same examples, now with hashes
+      } else if (index === undefined && lock) {
         // A new entry: whatever an interrupted earlier attempt left is not trusted.
         for (const f of [files.tokens, files.log]) rmSync(f, { force: true });
         writeFileAtomic(files.side, encodeIndexArrays(fresh));

@@ -98,17 +98,17 @@ interface Indexed {
 export async function validateStreaming(opts: StreamingValidateOptions): Promise<ValidationReport> {
   if (opts.tokens) return validateTokenized(opts, opts.tokens);
   const trainProgress = phaseProgress(opts, 'train');
-  const train = await indexExamples(opts.file, opts.task, { ...opts.read, onProgress: trainProgress.read });
+  const train = await indexExamples(opts.file, opts.task, { ...opts.read, onProgress: trainProgress.read }, { keys: true });
   let val: ExampleIndex | undefined;
   if (opts.validationFile !== undefined) {
     const vTask: TaskSpec = opts.task.kind === 'classification' && train.labels ? { ...opts.task, labels: train.labels, ...(train.verbalizers ? { verbalizers: train.verbalizers } : {}) } : opts.task;
-    val = await indexExamples(opts.validationFile, vTask, { ...opts.read, onProgress: phaseProgress(opts, 'validation').read });
+    val = await indexExamples(opts.validationFile, vTask, { ...opts.read, onProgress: phaseProgress(opts, 'validation').read }, { keys: true });
   }
   return buildReport(opts, { index: train }, val ? { index: val } : undefined);
 }
 
 async function validateTokenized(opts: StreamingValidateOptions, tokens: NonNullable<StreamingValidateOptions['tokens']>): Promise<ValidationReport> {
-  const common = { ...tokens, ...(opts.read ? { read: opts.read } : {}) };
+  const common = { ...tokens, keys: true, ...(opts.read ? { read: opts.read } : {}) };
   const trainProgress = phaseProgress(opts, 'train');
   const train = await TokenizedDataset.open({ ...common, file: opts.file, task: opts.task, onReadProgress: trainProgress.read });
   let val: TokenizedDataset | undefined;

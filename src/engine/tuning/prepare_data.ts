@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { SpsError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job.js';
 import { tokenCacheRoot } from '../data/cache_entry.js';
@@ -136,21 +137,30 @@ export class StreamedTaskData {
     return this.convert(this.trainSet, i, await this.trainSet.get(i));
   }
 
-  /** All validation examples (waits for their tokens). */
+  /** All validation examples (waits for their tokens; asked for in blocks, so they are tokenized together). */
   async validation(): Promise<TrainExample[]> {
     const out: TrainExample[] = [];
-    for (const i of this.valIdx) out.push(this.convert(this.valSet, i, await this.valSet.get(i)));
+    const BLOCK = 4096;
+    for (let k = 0; k < this.valIdx.length; k += BLOCK) {
+      const idx = Array.from(this.valIdx.subarray(k, k + BLOCK));
+      const got = await Promise.all(idx.map((i) => this.valSet.get(i)));
+      got.forEach((t, j) => out.push(this.convert(this.valSet, idx[j]!, t)));
+    }
     return out;
   }
 
   /**
-   * Tokenizes what the cache lacks: the given training examples first (a run's next batches,
-   * in its data order), then the validation set, then everything else.
+   * Tokenizes what the cache lacks in the order a run needs it: the training examples of its
+   * steps up to the first evaluation (`upcoming` in data order, the first `beforeEval` of
+   * them), then the validation set, then the rest of `upcoming`, then everything else.
    */
-  tokenize(firstTrain: ArrayLike<number>, opts: { threads?: number; onProgress?: (p: TokenizeProgress) => void } = {}): Promise<void> {
-    const first = Array.from(firstTrain, (k) => this.trainIdx[k]!);
-    if (this.valSet === this.trainSet) return this.trainSet.fill([...first, ...this.valIdx], opts);
-    return Promise.all([this.trainSet.fill(first, opts), this.valSet.fill(this.valIdx, opts)]).then(() => undefined);
+  tokenize(upcoming: ArrayLike<number>, opts: { beforeEval?: number; threads?: number; onProgress?: (p: TokenizeProgress) => void } = {}): Promise<void> {
+    const train = Array.from(upcoming, (k) => this.trainIdx[k]!);
+    const head = train.slice(0, opts.beforeEval ?? train.length);
+    const tail = train.slice(head.length);
+    const fillOpts = { ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+    if (this.valSet === this.trainSet) return this.trainSet.fill([...head, ...this.valIdx, ...tail], fillOpts);
+    return Promise.all([this.trainSet.fill([...head, ...tail], fillOpts), this.valSet.fill(this.valIdx, fillOpts)]).then(() => undefined);
   }
 
   /** Examples cut to maxLength among those tokenized so far (all of them once complete). */
@@ -172,6 +182,19 @@ export class StreamedTaskData {
 export interface OpenTaskDataOptions {
   onProgress?: (file: string, read: number, total: number) => void;
   cacheRoot?: string;
+  /** SHA-256 fingerprints already taken (a run's job.json), used while the files are unchanged since `takenAt`. */
+  known?: { takenAt: string; train?: { sha256: string; bytes: number }; validation?: { sha256: string; bytes: number } };
+}
+
+/** A fingerprint taken earlier, if the file has not been modified (size, mtime) since. */
+function stillValid(file: string, fp: { sha256: string; bytes: number } | undefined, takenAt: string | undefined): { sha256: string; bytes: number } | undefined {
+  if (!fp || !takenAt) return undefined;
+  try {
+    const st = statSync(file);
+    return st.size === fp.bytes && st.mtimeMs < Date.parse(takenAt) ? { sha256: fp.sha256, bytes: fp.bytes } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Opens a job's data: the first pass (or its cached result), the split, the token cache. */
@@ -182,7 +205,8 @@ export async function openTaskData(job: JobConfig, model: LoadedModel, opts: Ope
     ...(job.data.textMode ? { textMode: job.data.textMode } : {}),
   };
   const common = { tokenizer: model.tokenizer, modelDir: model.dir, cacheRoot: opts.cacheRoot ?? tokenCacheRoot(), read };
-  const trainSet = await TokenizedDataset.open({ ...common, file: job.data.train, task, onReadProgress: (r, t) => opts.onProgress?.(job.data.train, r, t) });
+  const trainFp = stillValid(job.data.train, opts.known?.train, opts.known?.takenAt);
+  const trainSet = await TokenizedDataset.open({ ...common, file: job.data.train, task, ...(trainFp ? { fileFingerprint: trainFp } : {}), onReadProgress: (r, t) => opts.onProgress?.(job.data.train, r, t) });
   const ix = trainSet.index;
   let valSet = trainSet;
   try {
@@ -193,7 +217,8 @@ export async function openTaskData(job: JobConfig, model: LoadedModel, opts: Ope
     if (job.data.validation) {
       // The validation file is read with the training label set, so its labels must belong to it.
       const valTask: TaskSpec = task.kind === 'classification' ? { ...task, labels: ix.labels!, ...(ix.verbalizers ? { verbalizers: ix.verbalizers } : {}) } : task;
-      valSet = await TokenizedDataset.open({ ...common, file: job.data.validation, task: valTask, onReadProgress: (r, t) => opts.onProgress?.(job.data.validation!, r, t) });
+      const valFp = stillValid(job.data.validation, opts.known?.validation, opts.known?.takenAt);
+      valSet = await TokenizedDataset.open({ ...common, file: job.data.validation, task: valTask, ...(valFp ? { fileFingerprint: valFp } : {}), onReadProgress: (r, t) => opts.onProgress?.(job.data.validation!, r, t) });
       warnings.push(...failOnProblems(valSet.index, job.data.validation));
       trainIdx = Int32Array.from({ length: ix.count }, (_, i) => i);
       valIdx = Int32Array.from({ length: valSet.count }, (_, i) => i);

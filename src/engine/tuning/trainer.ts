@@ -63,11 +63,12 @@ type RunStatusWritten = 'running' | 'paused' | 'completed' | 'failed' | 'cancell
  */
 export async function runTraining(runDir: string, opts: TrainingOptions): Promise<'completed' | 'cancelled'> {
   const { emit } = opts;
-  const { job } = readRunJob(runDir);
+  const { job, fingerprints, createdAt } = readRunJob(runDir);
   const setState = (status: RunStatusWritten, extra: Record<string, unknown> = {}) =>
     writeStateAtomic(runDir, { ...(readState(runDir) ?? {}), status, ...extra, updatedAt: new Date().toISOString() });
 
-  const setup = await prepareTraining(job, emit);
+  // job.json's data fingerprints spare hashing a large file again while it is unchanged.
+  const setup = await prepareTraining(job, emit, { takenAt: createdAt, train: fingerprints.train, ...(fingerprints.validation ? { validation: fingerprints.validation } : {}) });
   try {
     return await trainWithData(runDir, setup, opts, setState);
   } finally {
@@ -144,8 +145,12 @@ function tokenizeForRun(setup: TrainingSetup, position: TrainingPosition, opts: 
     done();
     return Promise.resolve();
   }
+  // Examples the steps before the first evaluation use (whose baseline waits for validation).
+  const t = job.training;
+  const stepsToEval = Math.min(t.evalEvery, setup.totalSteps) - (position.state.step % t.evalEvery);
   return data
     .tokenize(position.order.upcoming(), {
+      beforeEval: Math.max(1, stepsToEval) * t.batchSize * t.gradAccum,
       ...(opts.hooks?.tokenizerThreads !== undefined ? { threads: opts.hooks.tokenizerThreads } : {}),
       onProgress: (p) => emit({ type: 'tokenizing', file: p.file, done: p.done, total: p.total, tokensPerSecond: p.tokensPerSecond, etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : -1 }),
     })

@@ -3,7 +3,7 @@ import type { TrainingEvent } from '../../shared/training_events.js';
 import { stopTokenIds as stopTokensOf } from '../inference/stop_tokens.js';
 import { loadModel, type LoadedModel } from '../models/load_model.js';
 import type { EvalContext } from './evaluate.js';
-import { openTaskData, type StreamedTaskData } from './prepare_data.js';
+import { openTaskData, type OpenTaskDataOptions, type StreamedTaskData } from './prepare_data.js';
 
 /** Generation metrics are computed on the first examples of the validation set only. */
 export const MAX_GENERATION_EVAL = 32;
@@ -31,12 +31,13 @@ export function totalStepsOf(job: JobConfig, numTrain: number): number {
  * Loads the model and opens the job's data (the first pass over the file, or its cached
  * result), reporting the file reading as it goes. Tokenization is started by the caller.
  */
-export async function prepareTraining(job: JobConfig, emit: (e: TrainingEvent) => void): Promise<TrainingSetup> {
+export async function prepareTraining(job: JobConfig, emit: (e: TrainingEvent) => void, known?: OpenTaskDataOptions['known']): Promise<TrainingSetup> {
   const t = job.training;
   const model = loadModel(job.model.path);
   // Reading a large dataset takes a while: report it, at most every 2% of a file.
   let lastReported = { file: '', fraction: -1 };
   const data = await openTaskData(job, model, {
+    ...(known ? { known } : {}),
     onProgress: (file, read, total) => {
       const fraction = total > 0 ? read / total : 1;
       if (file === lastReported.file && fraction < 1 && fraction - lastReported.fraction < 0.02) return;
