@@ -140,7 +140,7 @@ async function trainLoop(p: LoopParts): Promise<string> {
     tokensSinceReport += outcome.tokens;
     if (outcome.kind === 'skipped') {
       emit({ type: 'skipped', step: state.step, consecutive: outcome.consecutive, reason: outcome.reason });
-      appendMetrics(p.runDir, { kind: 'skipped', step: state.step, reason: outcome.reason });
+      appendMetrics(p.runDir, { kind: 'skipped', step: state.step, reason: outcome.reason, ...(outcome.lossScale ? { lossScaleFrom: outcome.lossScale.from, lossScaleTo: outcome.lossScale.to } : {}) });
       if (outcome.stop) throw outcome.stop;
       continue;
     }
