@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ApiHandlers, MetricRecord, RunDetail, RunSummary } from '../shared/api.js';
 import { SpsError } from '../shared/errors.js';
 import type { JobConfig } from '../shared/job.js';
@@ -11,6 +11,7 @@ import { checkJob, createRun, readRunJob } from '../engine/tuning/run.js';
 import { readMetrics, readState, runPaths, writeStateAtomic, type RunState } from '../engine/tuning/run_dir.js';
 import { startTrainingWorker, type TrainingHandle } from '../worker/supervisor.js';
 import { notFound, type ServiceContext } from './context.js';
+import { deletableRunDir } from './run_delete.js';
 
 type JobHandlers = Pick<ApiHandlers, 'jobs.create' | 'jobs.start' | 'jobs.pause' | 'jobs.resume' | 'jobs.cancel' | 'jobs.list' | 'jobs.get' | 'jobs.delete' | 'jobs.nearestTokens' | 'jobs.predictions'>;
 
@@ -353,7 +354,7 @@ export function jobsService(ctx: ServiceContext): JobsService {
       }
       // A worker that has reported its end may still be exiting: let it go first.
       await active.get(id)?.done;
-      rmSync(resolve(dir), { recursive: true, force: true });
+      rmSync(deletableRunDir(dir, ctx.runsDir), { recursive: true, force: true });
       known.delete(id);
       return { deleted: true };
     },
