@@ -1,6 +1,6 @@
-import { SpsError } from '../shared/errors.js';
-import { readRunJob } from '../engine/tuning/run.js';
-import { isInside, realPathOf } from './path_policy.js';
+import { SpsError } from '../../shared/errors.js';
+import { readRunJob } from '../../engine/tuning/run.js';
+import { isInside, realPathOf } from '../path_policy.js';
 
 /**
  * The folder jobs.delete may remove for a run: only a real run (its job.json parses and
