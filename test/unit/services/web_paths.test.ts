@@ -6,7 +6,7 @@ import type { Services } from '../../../src/services/index.js';
 import { validateRequest } from '../../../src/shared/api_validate.js';
 import { validateJob } from '../../../src/shared/job.js';
 import { createRun } from '../../../src/engine/tuning/run.js';
-import { storiesModelDir, useTempDir } from '../../helpers/fixtures.js';
+import { useTempDir } from '../../helpers/fixtures.js';
 import { makeServices, sentimentJob } from './service_helpers.js';
 
 /**
@@ -74,10 +74,10 @@ describe('web mode: allowed roots for paths', () => {
     // A model path inside a root (it need not exist: the policy runs first), so each field's own check shows.
     const job = { ...sentimentJob(), model: { path: join(data, 'models', 'm') } };
     const refused = { code: 'PATH_NOT_ALLOWED' };
-    await expect(h['models.add']({ path: storiesModelDir() })).rejects.toMatchObject(refused);
-    await expect(h['models.inspect']({ path: storiesModelDir() })).rejects.toMatchObject(refused);
+    await expect(h['models.add']({ path: join(tmp(), 'outside') })).rejects.toMatchObject(refused);
+    await expect(h['models.inspect']({ path: join(tmp(), 'outside') })).rejects.toMatchObject(refused);
     await expect(h['datasets.templatePreview']({ job: { ...job, data: { ...job.data, train: file } } })).rejects.toMatchObject(refused);
-    await expect(h['datasets.validate']({ job: sentimentJob() })).rejects.toMatchObject({ ...refused, location: { field: 'job.model.path' } });
+    await expect(h['datasets.validate']({ job: { ...sentimentJob(), model: { path: join(tmp(), 'outside') } } })).rejects.toMatchObject({ ...refused, location: { field: 'job.model.path' } });
     await expect(h['jobs.create']({ job: { ...job, model: { path: join(tmp(), 'outside') } } })).rejects.toMatchObject(refused);
     await expect(h['jobs.create']({ job: { ...job, data: { ...job.data, validation: file } } })).rejects.toMatchObject({ ...refused, location: { field: 'job.data.validation' } });
     await expect(h['jobs.create']({ job: { ...job, prompt: { numVirtualTokens: 4, init: 'file', initFile: file } } })).rejects.toMatchObject({ ...refused, location: { field: 'job.prompt.initFile' } });
@@ -85,10 +85,13 @@ describe('web mode: allowed roots for paths', () => {
     await expect(h['inference.generate']({ modelPath: join(tmp(), 'outside'), usePrompt: false, text: 'x', maxNewTokens: 1 })).rejects.toMatchObject(refused);
   });
 
-  it('--allow-dir grants a folder: the model and the sample data are then usable', async () => {
-    const { h } = web([join(storiesModelDir(), '..')]);
-    const entry = await h['models.add']({ path: storiesModelDir() });
-    expect(entry.supported).toBe(true);
+  it('--allow-dir grants a folder (and only it); the bundled sample data and model are readable', async () => {
+    const granted = join(tmp(), 'granted');
+    mkdirSync(granted, { recursive: true });
+    writeFileSync(join(granted, 'd.csv'), 'text,label\nfrom a granted folder,x\n');
+    const { h } = web([granted]);
+    expect((await h['datasets.preview']({ path: join(granted, 'd.csv') })).rows[0]!.fields.text).toBe('from a granted folder');
+    await expect(h['datasets.preview']({ path: secret() })).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED' });
     const report = await h['datasets.validate']({ job: sentimentJob() });
     expect(report.ok).toBe(true);
   });
