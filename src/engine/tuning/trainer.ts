@@ -4,6 +4,8 @@ import { ScoreRunner } from '../inference/score_runner.js';
 import { readRunJob } from './run.js';
 import { appendMetrics, readState, writeStateAtomic } from './run_dir.js';
 import { TrainStepRunner } from './train_step_runner.js';
+import { DynamicLossScaler } from './loss_scaling.js';
+import { jobPrecision } from './job_precision.js';
 import { Checkpointer } from './training_checkpoints.js';
 import { TrainingEvaluation } from './training_evaluation.js';
 import { startOrResume, type TrainingPosition } from './training_position.js';
@@ -34,6 +36,8 @@ export interface TrainerTestHooks {
   nonFiniteAtSteps?: number[];
   /** Called at each stage of a checkpoint write (to kill the process mid-write). */
   onCheckpointStage?: (step: number, stage: string) => void;
+  /** Half precision: start the loss scale here (a large one forces float16 overflow skips). */
+  initialLossScale?: number;
 }
 
 export interface TrainingOptions {
@@ -65,10 +69,12 @@ export async function runTraining(runDir: string, opts: TrainingOptions): Promis
     log: (message, level) => emit({ type: 'log', level, message }),
   });
   setState('running', { step: position.state.step, totalSteps, pid: process.pid, message: undefined });
-  emit({ type: 'started', runDir, totalSteps, step: position.state.step, device: job.device, numTrain: data.train.length, numValidation: data.validation.length, resumed: position.resumed });
+  const precision = await jobPrecision(job);
+  const device = precision === 'fp16' ? `${job.device} (fp16)` : job.device;
+  emit({ type: 'started', runDir, totalSteps, step: position.state.step, device, numTrain: data.train.length, numValidation: data.validation.length, resumed: position.resumed });
 
   const n = job.prompt.numVirtualTokens;
-  const compute = { dtype: 'float32' as const, provider: job.device };
+  const compute = { dtype: 'float32' as const, provider: job.device, precision };
   const trainer = await TrainStepRunner.create(model, n, compute);
   const scorer = await ScoreRunner.create(model, n, compute);
   const generator = job.task.kind === 'generation' ? await ForwardRunner.create(model, n, compute) : undefined;
@@ -81,6 +87,7 @@ export async function runTraining(runDir: string, opts: TrainingOptions): Promis
       totalSteps,
       example: (i) => data.train[i]!,
       ...(opts.hooks?.nonFiniteAtSteps ? { nonFiniteAtSteps: opts.hooks.nonFiniteAtSteps } : {}),
+      ...(precision === 'fp16' ? { lossScaler: new DynamicLossScaler(position.state.lossScale ?? (opts.hooks?.initialLossScale ? { scale: opts.hooks.initialLossScale, cleanSteps: 0 } : undefined)) } : {}),
     });
     const stopReason = await trainLoop({ runDir, setup, position, stepper, checkpoints, setState, opts, evaluate: () => evaluation.run(scorer, generator), shouldStop: () => evaluation.shouldStop() });
 
