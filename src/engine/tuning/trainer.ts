@@ -4,7 +4,7 @@ import { defaultMetric, metricDirection, type JobConfig } from '../../shared/job
 import type { Metrics, TrainingEvent } from '../../shared/training_events.js';
 import { ForwardRunner } from '../inference/forward_runner.js';
 import { ScoreRunner } from '../inference/score_runner.js';
-import { loadModel, type LoadedModel } from '../models/load_model.js';
+import type { LoadedModel } from '../models/load_model.js';
 import { copyCheckpointTo, pruneCheckpoints, readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { evaluate, type EvalContext } from './evaluate.js';
 import { initialPrompt } from './job_prompt_init.js';
@@ -15,6 +15,7 @@ import { DataOrder } from './data_order.js';
 import { readRunJob } from './run.js';
 import { appendMetrics, readState, writeStateAtomic } from './run_dir.js';
 import { lrAt } from './schedule.js';
+import { freshResources, type TrainerResources } from './trainer_resources.js';
 import { softPrompt, type SoftPrompt } from './soft_prompt.js';
 import { combineByLabelTokens, TrainStepRunner, type LossAndGrad } from './train_step_runner.js';
 
@@ -71,28 +72,38 @@ function clonePrompt(p: SoftPrompt): SoftPrompt {
  * a run resumed from any checkpoint ends with the same prompt, bit for bit, as an
  * uninterrupted one. Throws SpsError on failure after recording it in state.json.
  */
-export async function runTraining(runDir: string, opts: { resume: boolean; emit: (e: TrainingEvent) => void; control: TrainingControl; hooks?: TrainerTestHooks }): Promise<'completed' | 'cancelled'> {
+export async function runTraining(
+  runDir: string,
+  opts: { resume: boolean; emit: (e: TrainingEvent) => void; control: TrainingControl; hooks?: TrainerTestHooks; stopAtStep?: number; resources?: TrainerResources },
+): Promise<'completed' | 'cancelled' | 'stopped'> {
   const { emit, control, hooks } = opts;
   const { job } = readRunJob(runDir);
   const t = job.training;
   const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
-  const setState = (status: 'running' | 'paused' | 'completed' | 'failed' | 'cancelled', extra: Record<string, unknown> = {}) =>
+  const setState = (status: 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'stopped', extra: Record<string, unknown> = {}) =>
     writeStateAtomic(runDir, { ...(readState(runDir) ?? {}), status, ...extra, updatedAt: new Date().toISOString() });
 
-  const model: LoadedModel = loadModel(job.model.path);
+  const res = opts.resources ?? freshResources;
+  const model: LoadedModel = res.model(job.model.path);
   // Reading a large dataset takes a while: report it, at most every 2% of a file.
   let lastReported = { file: '', fraction: -1 };
-  const data: TaskData = await prepareTaskData(job, model, (file, read, total) => {
-    const fraction = total > 0 ? read / total : 1;
-    if (file === lastReported.file && fraction < 1 && fraction - lastReported.fraction < 0.02) return;
-    lastReported = { file, fraction };
-    emit({ type: 'loading', file, bytesRead: read, totalBytes: total });
-  });
+  const dataKey = JSON.stringify([job.model.path, job.data, job.task, t.maxLength, t.appendEos, t.seed]);
+  const data: TaskData = await res.data(dataKey, () =>
+    prepareTaskData(job, model, (file, read, total) => {
+      const fraction = total > 0 ? read / total : 1;
+      if (file === lastReported.file && fraction < 1 && fraction - lastReported.fraction < 0.02) return;
+      lastReported = { file, fraction };
+      emit({ type: 'loading', file, bytesRead: read, totalBytes: total });
+    }),
+  );
   for (const w of data.warnings.slice(0, 20)) log(w, 'warn');
   if (data.truncated > 0) log(`${data.truncated} example(s) were truncated to ${t.maxLength} tokens`, 'warn');
   const metric = t.metric ?? defaultMetric(job.task.kind).name;
   const higherIsBetter = metricDirection(metric);
   const totalSteps = totalStepsOf(job, data.train.length);
+  // A sweep stops a trial at its rung's steps (evaluated, checkpointed, resumable later); the
+  // schedule stays the full run's, so the continued run is the uninterrupted one.
+  const stopAt = Math.min(totalSteps, opts.stopAtStep ?? totalSteps);
   const n = job.prompt.numVirtualTokens;
   const provider = job.device;
   const stopTokenIds = stopTokensOf(model);
@@ -131,9 +142,10 @@ export async function runTraining(runDir: string, opts: { resume: boolean; emit:
   setState('running', { step: state.step, totalSteps, pid: process.pid, message: undefined });
   emit({ type: 'started', runDir, totalSteps, step: state.step, device: provider, numTrain: data.train.length, numValidation: data.validation.length, resumed });
 
-  const trainer = await TrainStepRunner.create(model, n, { dtype: 'float32', provider });
-  const scorer = await ScoreRunner.create(model, n, { dtype: 'float32', provider });
-  const generator = job.task.kind === 'generation' ? await ForwardRunner.create(model, n, { dtype: 'float32', provider }) : undefined;
+  const sessionKey = `${job.model.path}:${n}:${provider}`;
+  const trainer = await res.runner(`train:${sessionKey}`, () => TrainStepRunner.create(model, n, { dtype: 'float32', provider }));
+  const scorer = await res.runner(`score:${sessionKey}`, () => ScoreRunner.create(model, n, { dtype: 'float32', provider }));
+  const generator = job.task.kind === 'generation' ? await res.runner(`forward:${sessionKey}`, () => ForwardRunner.create(model, n, { dtype: 'float32', provider })) : undefined;
 
   // One checkpoint per step: an improving evaluation, the periodic save, a pause and the end of
   // the run may all ask at the same step, with the same state.
@@ -172,11 +184,17 @@ export async function runTraining(runDir: string, opts: { resume: boolean; emit:
 
   try {
     if (!resumed) {
-      const baseScorer = await ScoreRunner.create(model, 0, { dtype: 'float32', provider });
-      const baseGen = job.task.kind === 'generation' ? await ForwardRunner.create(model, 0, { dtype: 'float32', provider }) : undefined;
-      const baseline: Metrics = await evaluate(evalCtx, baseScorer, baseGen, undefined);
-      await baseScorer.release();
-      await baseGen?.release();
+      // The model without a prompt: the same for every trial of a sweep, so computed once there.
+      const baseline: Metrics = await res.baseline(`${dataKey}:${t.evalBatchSize}:${provider}`, async () => {
+        const baseScorer = await ScoreRunner.create(model, 0, { dtype: 'float32', provider });
+        const baseGen = job.task.kind === 'generation' ? await ForwardRunner.create(model, 0, { dtype: 'float32', provider }) : undefined;
+        try {
+          return await evaluate(evalCtx, baseScorer, baseGen, undefined);
+        } finally {
+          await baseScorer.release();
+          await baseGen?.release();
+        }
+      });
       appendMetrics(runDir, { kind: 'baseline', step: 0, ...baseline });
       emit({ type: 'baseline', metrics: baseline });
     }
@@ -188,7 +206,7 @@ export async function runTraining(runDir: string, opts: { resume: boolean; emit:
     const startTime = performance.now();
     let stopReason = 'reached the last step';
 
-    while (state.step < totalSteps) {
+    while (state.step < stopAt) {
       if (control.cancelled) break;
       if (control.paused) {
         checkpoint();
@@ -246,7 +264,7 @@ export async function runTraining(runDir: string, opts: { resume: boolean; emit:
       appendMetrics(runDir, { kind: 'train', ...progress });
       emit({ type: 'progress', ...progress });
 
-      if (state.step % t.evalEvery === 0 || state.step === totalSteps) {
+      if (state.step % t.evalEvery === 0 || state.step === totalSteps || state.step === stopAt) {
         await runEvaluation();
         if (t.patience > 0 && state.evalsWithoutImprovement >= t.patience) {
           stopReason = `early stopping: ${metric} did not improve for ${t.patience} evaluation(s)`;
@@ -257,15 +275,20 @@ export async function runTraining(runDir: string, opts: { resume: boolean; emit:
     }
 
     const cancelled = control.cancelled;
+    const stopped = !cancelled && state.step === stopAt && stopAt < totalSteps && stopReason === 'reached the last step';
+    if (stopped) stopReason = `stopped at step ${stopAt} of ${totalSteps} (the sweep's budget for this rung); resume continues it`;
     checkpoint();
-    if (!cancelled) copyCheckpointTo(runDir, state.step, 'final');
+    if (!cancelled && !stopped) copyCheckpointTo(runDir, state.step, 'final');
     const best = state.bestStep !== null && state.bestValue !== null ? { step: state.bestStep, metric, value: state.bestValue } : null;
-    setState(cancelled ? 'cancelled' : 'completed', { step: state.step, best, reason: cancelled ? 'cancelled' : stopReason });
-    emit({ type: 'finished', status: cancelled ? 'cancelled' : 'completed', step: state.step, reason: cancelled ? 'cancelled by the user' : stopReason, best });
-    return cancelled ? 'cancelled' : 'completed';
+    const status = cancelled ? 'cancelled' : stopped ? 'stopped' : 'completed';
+    setState(status, { step: state.step, best, reason: cancelled ? 'cancelled' : stopReason });
+    emit({ type: 'finished', status, step: state.step, reason: cancelled ? 'cancelled by the user' : stopReason, best });
+    return status;
   } finally {
-    await trainer.release();
-    await scorer.release();
-    await generator?.release();
+    if (res.callerReleases) {
+      await trainer.release();
+      await scorer.release();
+      await generator?.release();
+    }
   }
 }
