@@ -5,6 +5,7 @@ import type { SweepEvent } from '../shared/sweep_state.js';
 import type { TrainingCommand } from '../shared/training_events.js';
 import { CommandControl } from './control.js';
 import { parentPort } from './port.js';
+import { testHooksFromEnv } from './test_hooks.js';
 
 /**
  * The sweep process: receives one `start` with a sweep folder and runs its trials one after
@@ -28,8 +29,8 @@ port.onMessage((msg) => {
   }
   if (started) return;
   started = true;
-  const executor = inProcessExecutor(control);
   const log = (m: string) => process.stderr.write(`[${new Date().toISOString()}] ${m}\n`);
+  const executor = inProcessExecutor(control, testHooksFromEnv(process.env, log));
   runSweep(msg.dir, {
     executor,
     control,

@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { SpsError } from '../../shared/errors.js';
 import type { TrainingEvent } from '../../shared/training_events.js';
-import type { TrainingControl } from '../tuning/trainer.js';
+import type { TrainerTestHooks, TrainingControl } from '../tuning/trainer.js';
 import { runTraining } from '../tuning/trainer.js';
 import { readState, runPaths, writeStateAtomic } from '../tuning/run_dir.js';
 import { ResourceCache } from '../tuning/trainer_resources.js';
@@ -13,7 +13,7 @@ import type { SegmentOutcome, TrialExecutor } from './driver.js';
  * length, so a short first rung costs its steps rather than a process start and a model load.
  * Used inside the sweep worker process (never on a UI thread: session.run() blocks).
  */
-export function inProcessExecutor(control: TrainingControl): TrialExecutor & { release(): Promise<void> } {
+export function inProcessExecutor(control: TrainingControl, hooks?: TrainerTestHooks): TrialExecutor & { release(): Promise<void> } {
   const cache = new ResourceCache();
   return {
     async runSegment(req): Promise<SegmentOutcome> {
@@ -30,7 +30,7 @@ export function inProcessExecutor(control: TrainingControl): TrialExecutor & { r
         req.onEvent(e);
       };
       try {
-        const status = await runTraining(req.runDir, { resume: req.resume, stopAtStep: req.stopAtStep, emit, control, resources: cache });
+        const status = await runTraining(req.runDir, { resume: req.resume, stopAtStep: req.stopAtStep, emit, control, resources: cache, ...(hooks ? { hooks } : {}) });
         return { status };
       } catch (e) {
         const err = e instanceof SpsError ? e : new SpsError('INTERNAL', e instanceof Error ? (e.stack ?? e.message) : String(e));
