@@ -17,6 +17,8 @@ export interface Services {
   shutdown(): Promise<void>;
   /** The worker process of a running job (diagnostics and tests). */
   workerPid(id: string): number | undefined;
+  /** The warm inference workers' process ids by model folder ('' for the general one). */
+  inferencePids(): Map<string, number | undefined>;
   /** Runs marked interrupted when the services started (left running by an earlier session). */
   interrupted: string[];
 }
@@ -44,16 +46,18 @@ export function createServices(opts: ServicesOptions): Services {
     ...datasetsService(ctx),
     ...jobs.handlers,
     ...inference.handlers,
-    ...exportsService(resolveRun),
+    ...exportsService(ctx, resolveRun),
   };
   let closed: Promise<void> | undefined;
   return {
     handlers,
     interrupted,
     workerPid: (id) => jobs.activePid(id),
+    inferencePids: () => ctx.inference.pids(),
     shutdown: () =>
       (closed ??= (async () => {
-        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), inference.shutdown()]);
+        await inference.shutdown();
+        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), ctx.inference.shutdown()]);
       })()),
   };
 }
