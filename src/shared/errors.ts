@@ -30,6 +30,8 @@ export type SpsErrorCode =
   | 'PROVIDER_UNAVAILABLE'
   | 'INVALID_ARGUMENT'
   | 'WORKER_CRASHED'
+  | 'PATH_NOT_ALLOWED'
+  | 'RUN_LOCKED'
   | 'INTERNAL';
 
 export class SpsError extends Error {
