@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storiesModelDir } from '../helpers/fixtures.js';
-import { artifactsDir, ensureArtifactsDir, SENTIMENT_CSV, startE2eServer, type E2eServer } from './e2e_helpers.js';
+import { artifactsDir, ensureArtifactsDir, startE2eServer, type E2eServer } from './e2e_helpers.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
