@@ -28,6 +28,8 @@ export interface TrainingWorkerOptions {
   holder?: string;
   /** The worker script (default: the shipped train_worker; tests pass one with fault injection). */
   entry?: WorkerEntry;
+  /** Stop (checkpointed, resumable) after this step (sweeps' successive halving). */
+  stopAtStep?: number;
   /** Appends to worker.log (a seam for the disk-full tests; default appendFileSync). */
   appendLog?: (path: string, chunk: Buffer) => void;
 }
@@ -110,7 +112,7 @@ export function startTrainingWorker(runDir: string, opts: TrainingWorkerOptions)
       resolve({ code, signal, last });
     });
   });
-  const start: ParentToWorker = { type: 'start', runDir, resume: opts.resume };
+  const start: ParentToWorker = { type: 'start', runDir, resume: opts.resume, ...(opts.stopAtStep !== undefined ? { stopAtStep: opts.stopAtStep } : {}) };
   child.send(start);
   return {
     pid: child.pid,

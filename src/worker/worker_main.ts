@@ -39,7 +39,7 @@ export function serveTrainingWorker(opts: TrainingWorkerOptions = {}): void {
     }
     if (started) return;
     started = true;
-    const { runDir, resume } = msg;
+    const { runDir, resume, stopAtStep } = msg;
     const log = (m: string) => process.stderr.write(`[${new Date().toISOString()}] ${m}\n`);
     let lastStep = -1;
     const emit = (e: TrainingEvent) => {
@@ -48,7 +48,7 @@ export function serveTrainingWorker(opts: TrainingWorkerOptions = {}): void {
       send(e);
     };
     const hooks = opts.hooks?.(log);
-    runTraining(runDir, { resume, emit, control, ...(hooks ? { hooks } : {}) })
+    runTraining(runDir, { resume, emit, control, ...(hooks ? { hooks } : {}), ...(stopAtStep !== undefined ? { stopAtStep } : {}) })
       .then(() => finish(0))
       .catch((e: unknown) => {
         const err = e instanceof SpsError ? e : new SpsError('INTERNAL', e instanceof Error ? (e.stack ?? e.message) : String(e));

@@ -36,3 +36,7 @@ export function testHooksFromEnv(env: NodeJS.ProcessEnv, log: (m: string) => voi
 export function hookedWorkerEntry(): WorkerEntry {
   return { path: fileURLToPath(new URL('./hooked_train_worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
 }
+
+export function hookedSweepWorkerEntry(): WorkerEntry {
+  return { path: fileURLToPath(new URL('./hooked_sweep_worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
+}
