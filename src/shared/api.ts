@@ -3,7 +3,8 @@
  * server over WebSocket). Channel → request → response, plus event streams. Payloads are plain
  * JSON. Both sides use the same request validators (api_validate.ts).
  */
-import type { JobConfig, TaskKind } from './job.js';
+import type { DeviceKind, JobConfig, TaskKind } from './job.js';
+import type { SampleInfo } from './sample_job.js';
 import type { RunStatus, SerializedError, TrainingEvent } from './training_events.js';
 
 export interface ModelEntry {
@@ -106,9 +107,15 @@ export interface PredictionDTO {
 export type ExportFormat = 'peft' | 'safetensors' | 'npy' | 'json' | 'card';
 
 export interface ProviderInfo {
-  name: 'cpu' | 'cuda' | 'dml' | 'webgpu';
+  name: DeviceKind;
   available: boolean;
   reason?: string;
+  /** The WebGPU adapter: its name, driver and kind (a real GPU or a software renderer). */
+  adapter?: { name?: string; driver?: string; kind: 'gpu' | 'software' | 'unknown'; shaderF16: boolean };
+  /** Never offered or picked by itself, only when chosen by name (a software WebGPU adapter). */
+  explicitOnly?: boolean;
+  /** Runs half precision (what precision "auto" picks fp16 by). */
+  fp16?: boolean;
 }
 
 export interface SystemInfo {
@@ -120,6 +127,8 @@ export interface SystemInfo {
   paths: { data: string; runs: string; models: string };
   /** 'desktop' (Electron) or 'web' (sps serve). */
   mode: 'desktop' | 'web';
+  /** The built-in model and sample dataset for "Try the sample"; absent if the install lacks them. */
+  sample?: SampleInfo;
 }
 
 export interface Settings {
@@ -139,6 +148,8 @@ export interface ApiMethods {
   'datasets.preview': { req: { path: string; limit?: number }; res: DatasetPreview };
   'datasets.validate': { req: { job: JobConfig }; res: ValidationReportDTO };
   'datasets.templatePreview': { req: { job: JobConfig; limit?: number }; res: TemplatePreview };
+  /** A file's content sent by the browser (web mode's drag-and-drop), saved under DATA/uploads/. */
+  'datasets.upload': { req: { name: string; contentBase64: string }; res: { path: string; bytes: number } };
   'jobs.create': { req: { job: JobConfig; name?: string }; res: RunSummary };
   'jobs.start': { req: { id: string }; res: RunSummary };
   'jobs.pause': { req: { id: string }; res: { ok: boolean } };
@@ -192,6 +203,7 @@ export const METHODS: readonly Method[] = [
   'datasets.preview',
   'datasets.validate',
   'datasets.templatePreview',
+  'datasets.upload',
   'jobs.create',
   'jobs.start',
   'jobs.pause',

@@ -1,8 +1,9 @@
 import { SpsError } from '../../shared/errors.js';
-import { JOB_DEFAULTS, type JobConfig, type TaskConfig } from '../../shared/job.js';
+import { JOB_DEFAULTS, type JobConfig, type PrecisionKind, type TaskConfig } from '../../shared/job.js';
 import { readJsonFile } from '../../engine/files.js';
 import { builtinModelDir } from '../../engine/models/builtin.js';
 import { checkJob, createRun } from '../../engine/tuning/run.js';
+import { requireProvider } from '../../engine/runtime/providers.js';
 import { parseFlags, requireFlag } from '../args.js';
 import { followRun } from '../follow_run.js';
 import type { CliIO } from '../io.js';
@@ -27,7 +28,8 @@ Training:
   --lr LR (0.03)  --steps N | --epochs N  --batch B (8)  --grad-accum K (1)  --warmup-ratio R (0.06)
   --schedule constant|linear|cosine (linear)  --weight-decay W (0)  --max-grad-norm G (1)
   --max-length L (256)  --eval-every N (50)  --checkpoint-every N (50)  --patience P (0: off)
-  --metric NAME (accuracy / val_loss)  --seed S (42)  --append-eos  --device cpu|webgpu (cpu; webgpu experimental)
+  --metric NAME (accuracy / val_loss)  --seed S (42)  --append-eos  --device cpu|webgpu|cuda|webgpu-software (cpu)
+  --precision auto|fp32|fp16 (auto: fp16 on a GPU with half-precision support, else fp32)
 Output:
   --json                 JSON-lines events instead of text
 
@@ -73,6 +75,7 @@ const FLAGS = {
   seed: { type: 'string' },
   'append-eos': { type: 'boolean' },
   device: { type: 'string' },
+  precision: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -164,6 +167,7 @@ export function jobFromFlags(v: Values): JobConfig {
       ...((v.metric ?? bt.metric) ? { metric: (v.metric as string | undefined) ?? bt.metric! } : {}),
     },
     device: ((v.device as string | undefined) ?? base?.device ?? d.device) as JobConfig['device'],
+    ...((v.precision ?? base?.precision) ? { precision: ((v.precision as string | undefined) ?? base?.precision) as PrecisionKind } : {}),
   };
   if (steps !== undefined && epochs === undefined) delete job.training.epochs;
   if (epochs !== undefined && steps === undefined) delete job.training.steps;
@@ -175,9 +179,8 @@ export async function tuneCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseFlags(argv, FLAGS, 'tune');
   const out = requireFlag(values.out, 'out', 'tune');
   const job = jobFromFlags(values as Values);
-  // WebGPU (onnxruntime-node's bundled provider, through Vulkan/Metal/D3D12) is experimental:
-  // checked on an NVIDIA H200 (bench/device/README.md). CUDA and DirectML are not wired yet.
-  if (job.device !== 'cpu' && job.device !== 'webgpu') throw new SpsError('PROVIDER_UNAVAILABLE', `device "${job.device}" is not available yet`, { location: { field: '--device' }, hint: 'use --device cpu (or the experimental --device webgpu)' });
+  // Refused here, before the run folder exists, when the device cannot run on this machine.
+  await requireProvider(job.device);
   createRun(out, job);
   return followRun(out, { resume: false, json: !!values.json, io, tty: !values.json && process.stdout.isTTY === true });
 }

@@ -1,13 +1,16 @@
-import type { TrainingEvent } from '../../shared/training_events.js';
+import type { Metrics, TrainingEvent } from '../../shared/training_events.js';
 import { ForwardRunner } from '../inference/forward_runner.js';
 import { ScoreRunner } from '../inference/score_runner.js';
 import { readRunJob } from './run.js';
 import { appendMetrics, readMetrics, readState, writeStateAtomic } from './run_dir.js';
 import { TrainStepRunner } from './train_step_runner.js';
+import { DynamicLossScaler } from './loss_scaling.js';
+import { jobPrecision } from './job_precision.js';
 import { Checkpointer } from './training_checkpoints.js';
 import { TrainingEvaluation } from './training_evaluation.js';
 import { startOrResume, type TrainingPosition } from './training_position.js';
-import { prepareTraining, type TrainingSetup } from './training_setup.js';
+import { dataKeyOf, prepareTraining, type TrainingSetup } from './training_setup.js';
+import { freshResources, type TrainerResources } from './trainer_resources.js';
 import { OptimizerStepper } from './training_step.js';
 
 /**
@@ -34,6 +37,8 @@ export interface TrainerTestHooks {
   nonFiniteAtSteps?: number[];
   /** Called at each stage of a checkpoint write (to kill the process mid-write). */
   onCheckpointStage?: (step: number, stage: string) => void;
+  /** Half precision: start the loss scale here (a large one forces float16 overflow skips). */
+  initialLossScale?: number;
   /** Train while tokenizing even when the data is small (default: from BACKGROUND_MIN_EXAMPLES). */
   backgroundTokenization?: boolean;
   /** Tokenizer threads (0: on the training thread). */
@@ -52,33 +57,43 @@ export interface TrainingOptions {
   emit: (e: TrainingEvent) => void;
   control: TrainingControl;
   hooks?: TrainerTestHooks;
+  /**
+   * A sweep stops a trial at its rung's steps: evaluated, checkpointed, status 'stopped',
+   * resumable. The schedule stays the full run's, so the continued run is the uninterrupted one.
+   */
+  stopAtStep?: number;
+  /** Model, data, sessions and baseline shared across a sweep's trials (default: made here). */
+  resources?: TrainerResources;
 }
 
-type RunStatusWritten = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+type RunStatusWritten = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'stopped';
 
 /**
  * Runs (or resumes) a training run in `runDir` to its end. Deterministic for a seed on CPU:
  * a run resumed from any checkpoint ends with the same prompt, bit for bit, as an
  * uninterrupted one. Throws SpsError on failure after recording it in state.json.
  */
-export async function runTraining(runDir: string, opts: TrainingOptions): Promise<'completed' | 'cancelled'> {
+export async function runTraining(runDir: string, opts: TrainingOptions): Promise<'completed' | 'cancelled' | 'stopped'> {
   const { emit } = opts;
   const { job, fingerprints, createdAt } = readRunJob(runDir);
   const setState = (status: RunStatusWritten, extra: Record<string, unknown> = {}) =>
     writeStateAtomic(runDir, { ...(readState(runDir) ?? {}), status, ...extra, updatedAt: new Date().toISOString() });
 
+  const res = opts.resources ?? freshResources;
   // job.json's data fingerprints spare hashing a large file again while it is unchanged.
-  const setup = await prepareTraining(job, emit, { takenAt: createdAt, train: fingerprints.train, ...(fingerprints.validation ? { validation: fingerprints.validation } : {}) });
+  const setup = await prepareTraining(job, emit, res, { takenAt: createdAt, train: fingerprints.train, ...(fingerprints.validation ? { validation: fingerprints.validation } : {}) });
   try {
-    return await trainWithData(runDir, setup, opts, setState);
+    return await trainWithData(runDir, setup, res, opts, setState);
   } finally {
-    await setup.data.close();
+    // A sweep's resource cache keeps the data open for its next trials.
+    if (res.callerReleases) await setup.data.close();
   }
 }
 
-async function trainWithData(runDir: string, setup: TrainingSetup, opts: TrainingOptions, setState: (status: RunStatusWritten, extra?: Record<string, unknown>) => void): Promise<'completed' | 'cancelled'> {
+async function trainWithData(runDir: string, setup: TrainingSetup, res: TrainerResources, opts: TrainingOptions, setState: (status: RunStatusWritten, extra?: Record<string, unknown>) => void): Promise<'completed' | 'cancelled' | 'stopped'> {
   const { emit } = opts;
   const { job, model, data, totalSteps } = setup;
+  const stopAt = Math.min(totalSteps, opts.stopAtStep ?? totalSteps);
   const position = startOrResume(runDir, job, model, {
     resume: opts.resume,
     numTrain: data.numTrain,
@@ -91,48 +106,58 @@ async function trainWithData(runDir: string, setup: TrainingSetup, opts: Trainin
   tokenized.catch(() => undefined);
   if (!background) await tokenized;
   setState('running', { step: position.state.step, totalSteps, pid: process.pid, message: undefined });
-  emit({ type: 'started', runDir, totalSteps, step: position.state.step, device: job.device, numTrain: data.numTrain, numValidation: data.numValidation, resumed: position.resumed });
+  const precision = await jobPrecision(job);
+  const device = precision === 'fp16' ? `${job.device} (fp16)` : job.device;
+  emit({ type: 'started', runDir, totalSteps, step: position.state.step, device, numTrain: data.numTrain, numValidation: data.numValidation, resumed: position.resumed });
 
   const n = job.prompt.numVirtualTokens;
-  const compute = { dtype: 'float32' as const, provider: job.device };
-  const trainer = await TrainStepRunner.create(model, n, compute);
-  const scorer = await ScoreRunner.create(model, n, compute);
-  const generator = job.task.kind === 'generation' ? await ForwardRunner.create(model, n, compute) : undefined;
+  const compute = { dtype: 'float32' as const, provider: job.device, precision };
+  const sessionKey = `${job.model.path}:${n}:${job.device}:${precision}`;
+  const trainer = await res.runner(`train:${sessionKey}`, () => TrainStepRunner.create(model, n, compute));
+  const scorer = await res.runner(`score:${sessionKey}`, () => ScoreRunner.create(model, n, compute));
+  const generator = job.task.kind === 'generation' ? await res.runner(`forward:${sessionKey}`, () => ForwardRunner.create(model, n, compute)) : undefined;
   const checkpoints = new Checkpointer(runDir, position, emit, opts.hooks?.onCheckpointStage);
   const evaluation = new TrainingEvaluation(runDir, setup, position, checkpoints, emit);
   try {
     // A resumed run that stopped before its (deferred) baseline still owes one.
     const needsBaseline = !position.resumed || !readMetrics(runDir).some((m) => m.kind === 'baseline');
-    if (needsBaseline && background) evaluation.baselinePending = true;
-    else if (needsBaseline) await evaluation.baseline();
+    const cachedBaseline = (compute: () => Promise<Metrics>) => res.baseline(`${dataKeyOf(job)}:${job.training.evalBatchSize}:${job.device}:${precision}`, compute);
+    if (needsBaseline && background) evaluation.baselinePending = cachedBaseline;
+    else if (needsBaseline) await evaluation.baseline(cachedBaseline);
     const stepper = new OptimizerStepper(position, trainer, {
       job,
       totalSteps,
       example: (k) => data.train(k),
       ...(opts.hooks?.nonFiniteAtSteps ? { nonFiniteAtSteps: opts.hooks.nonFiniteAtSteps } : {}),
+      ...(precision === 'fp16' ? { lossScaler: new DynamicLossScaler(position.state.lossScale ?? (opts.hooks?.initialLossScale ? { scale: opts.hooks.initialLossScale, cleanSteps: 0 } : undefined)) } : {}),
     });
-    const stopReason = await trainLoop({ runDir, setup, position, stepper, checkpoints, setState, opts, evaluate: () => evaluation.run(scorer, generator), shouldStop: () => evaluation.shouldStop() });
+    let stopReason = await trainLoop({ runDir, setup, position, stepper, checkpoints, setState, opts, stopAt, evaluate: () => evaluation.run(scorer, generator), shouldStop: () => evaluation.shouldStop() });
 
     const cancelled = opts.control.cancelled;
     const { state } = position;
-    if (cancelled) checkpoints.save();
+    const stopped = !cancelled && stopReason === REACHED_END && state.step === stopAt && stopAt < totalSteps;
+    if (stopped) stopReason = `stopped at step ${stopAt} of ${totalSteps} (the sweep's budget for this rung); resume continues it`;
+    if (cancelled || stopped) checkpoints.save();
     else checkpoints.saveAs('final');
     const best = state.bestStep !== null && state.bestValue !== null ? { step: state.bestStep, metric: setup.metric, value: state.bestValue } : null;
-    setState(cancelled ? 'cancelled' : 'completed', { step: state.step, best, reason: cancelled ? 'cancelled' : stopReason });
-    emit({ type: 'finished', status: cancelled ? 'cancelled' : 'completed', step: state.step, reason: cancelled ? 'cancelled by the user' : stopReason, best });
-    return cancelled ? 'cancelled' : 'completed';
+    const status = cancelled ? 'cancelled' : stopped ? 'stopped' : 'completed';
+    setState(status, { step: state.step, best, reason: cancelled ? 'cancelled' : stopReason });
+    emit({ type: 'finished', status, step: state.step, reason: cancelled ? 'cancelled by the user' : stopReason, best });
+    return status;
   } finally {
-    await trainer.release();
-    await scorer.release();
-    await generator?.release();
-    await tokenized.catch(() => undefined);
+    if (res.callerReleases) {
+      await trainer.release();
+      await scorer.release();
+      await generator?.release();
+    }
   }
 }
 
 /**
- * Tokenizes what the token cache lacks, the run's upcoming examples first (in its data order,
- * so the order never depends on what is tokenized when), then the validation set, then the
- * rest; reports progress and, once done, how many examples are cut to maxLength.
+ * Tokenizes what the token cache lacks in the order the run needs it (its data order, so the
+ * order never depends on what is tokenized when): the steps up to the first evaluation, the
+ * validation set, then the rest; reports progress and, once done, how many examples are cut
+ * to maxLength.
  */
 function tokenizeForRun(setup: TrainingSetup, position: TrainingPosition, opts: TrainingOptions): Promise<void> {
   const { data, job } = setup;
@@ -145,7 +170,6 @@ function tokenizeForRun(setup: TrainingSetup, position: TrainingPosition, opts: 
     done();
     return Promise.resolve();
   }
-  // Examples the steps before the first evaluation use (whose baseline waits for validation).
   const t = job.training;
   const stepsToEval = Math.min(t.evalEvery, setup.totalSteps) - (position.state.step % t.evalEvery);
   return data
@@ -165,6 +189,8 @@ interface LoopParts {
   checkpoints: Checkpointer;
   setState: (status: RunStatusWritten, extra?: Record<string, unknown>) => void;
   opts: TrainingOptions;
+  /** The last step of this call (below totalSteps when a sweep stops the run early). */
+  stopAt: number;
   evaluate: () => Promise<boolean>;
   shouldStop: () => boolean;
 }
@@ -181,7 +207,7 @@ async function trainLoop(p: LoopParts): Promise<string> {
   const startStep = state.step;
   const startTime = performance.now();
 
-  while (state.step < totalSteps) {
+  while (state.step < p.stopAt) {
     if (control.cancelled) break;
     if (control.paused) {
       p.checkpoints.save();
@@ -198,7 +224,7 @@ async function trainLoop(p: LoopParts): Promise<string> {
     tokensSinceReport += outcome.tokens;
     if (outcome.kind === 'skipped') {
       emit({ type: 'skipped', step: state.step, consecutive: outcome.consecutive, reason: outcome.reason });
-      appendMetrics(p.runDir, { kind: 'skipped', step: state.step, reason: outcome.reason });
+      appendMetrics(p.runDir, { kind: 'skipped', step: state.step, reason: outcome.reason, ...(outcome.lossScale ? { lossScaleFrom: outcome.lossScale.from, lossScaleTo: outcome.lossScale.to } : {}) });
       if (outcome.stop) throw outcome.stop;
       continue;
     }
@@ -213,11 +239,13 @@ async function trainLoop(p: LoopParts): Promise<string> {
     appendMetrics(p.runDir, { kind: 'train', ...progress });
     emit({ type: 'progress', ...progress });
 
-    if (state.step % t.evalEvery === 0 || state.step === totalSteps) {
+    if (state.step % t.evalEvery === 0 || state.step === totalSteps || state.step === p.stopAt) {
       await p.evaluate();
       if (p.shouldStop()) return `early stopping: ${setup.metric} did not improve for ${t.patience} evaluation(s)`;
     }
     if (state.step % t.checkpointEvery === 0) p.checkpoints.save();
   }
-  return 'reached the last step';
+  return REACHED_END;
 }
+
+const REACHED_END = 'reached the last step';

@@ -14,8 +14,11 @@ import { appendMetrics } from './run_dir.js';
  * improvement (early stopping).
  */
 export class TrainingEvaluation {
-  /** Set when the baseline waits for the validation set (tokenized in the background). */
-  baselinePending = false;
+  /**
+   * Set when the baseline waits for the validation set (tokenized in the background): it is
+   * then computed right before the first evaluation, with this cache (see `baseline`).
+   */
+  baselinePending: ((compute: () => Promise<Metrics>) => Promise<Metrics>) | undefined;
 
   constructor(
     private readonly runDir: string,
@@ -25,24 +28,32 @@ export class TrainingEvaluation {
     private readonly emit: (e: TrainingEvent) => void,
   ) {}
 
-  /** The bare model's metrics (no prompt), recorded as the baseline at step 0. */
-  async baseline(): Promise<void> {
-    this.baselinePending = false;
+  /**
+   * The bare model's metrics (no prompt), recorded as the baseline at step 0. `cached` lets a
+   * sweep compute it once for all its trials (the same model and data give the same numbers).
+   */
+  async baseline(cached: (compute: () => Promise<Metrics>) => Promise<Metrics> = (c) => c()): Promise<void> {
+    this.baselinePending = undefined;
     const { model, job } = this.setup;
     const evalCtx = await this.setup.evalContext();
     const provider = job.device;
-    const scorer = await ScoreRunner.create(model, 0, { dtype: 'float32', provider });
-    const gen = job.task.kind === 'generation' ? await ForwardRunner.create(model, 0, { dtype: 'float32', provider }) : undefined;
-    const metrics: Metrics = await evaluate(evalCtx, scorer, gen, undefined);
-    await scorer.release();
-    await gen?.release();
+    const metrics: Metrics = await cached(async () => {
+      const scorer = await ScoreRunner.create(model, 0, { dtype: 'float32', provider });
+      const gen = job.task.kind === 'generation' ? await ForwardRunner.create(model, 0, { dtype: 'float32', provider }) : undefined;
+      try {
+        return await evaluate(evalCtx, scorer, gen, undefined);
+      } finally {
+        await scorer.release();
+        await gen?.release();
+      }
+    });
     appendMetrics(this.runDir, { kind: 'baseline', step: 0, ...metrics });
     this.emit({ type: 'baseline', metrics });
   }
 
   /** Evaluates the current prompt; an improvement becomes the new best/ checkpoint. */
   async run(scorer: ScoreRunner, generator: ForwardRunner | undefined): Promise<boolean> {
-    if (this.baselinePending) await this.baseline();
+    if (this.baselinePending) await this.baseline(this.baselinePending);
     const { metric, higherIsBetter, job } = this.setup;
     const evalCtx = await this.setup.evalContext();
     const state = this.position.state;
