@@ -21,6 +21,13 @@ export interface ServicesOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** How long shutdown waits for running workers to checkpoint after cancel (default 10 s). */
   shutdownTimeoutMs?: number;
+  /** Web mode: folders the API may read besides its own (`sps serve --allow-dir`). */
+  allowDirs?: string[];
+  /**
+   * Web mode: the model library's folders (the library and the Hugging Face cache). A seam for
+   * the model library; default: DATA/models and the Hugging Face hub cache.
+   */
+  libraryRoots?: () => string[];
 }
 
 const THEMES = ['light', 'dark', 'system'];

@@ -29,6 +29,8 @@ export type SpsErrorCode =
   | 'SHAPE_ERROR'
   | 'PROVIDER_UNAVAILABLE'
   | 'INVALID_ARGUMENT'
+  | 'PATH_NOT_ALLOWED'
+  | 'RUN_LOCKED'
   | 'INTERNAL';
 
 export class SpsError extends Error {
