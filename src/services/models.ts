@@ -7,6 +7,7 @@ import { fileError, readJsonFile } from '../engine/files.js';
 import { loadModel } from '../engine/models/load_model.js';
 import type { ServiceContext } from './context.js';
 import { JsonStore } from './store.js';
+import { memoryShapeOf } from '../engine/models/memory_shape.js';
 
 type ModelHandlers = Pick<ApiHandlers, 'models.list' | 'models.add' | 'models.inspect' | 'models.remove'>;
 
@@ -58,6 +59,7 @@ export function inspectModel(path: string, addedAt = new Date().toISOString()): 
       contextLength: m.spec.maxPositions,
       parameters,
       sizeBytes,
+      memoryShape: memoryShapeOf(m),
     };
   } catch (err) {
     if (!(err instanceof SpsError)) throw err;

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { freemem, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { ApiHandlers, ProviderInfo, Settings } from '../shared/api.js';
@@ -27,6 +28,7 @@ export function systemService(ctx: ServiceContext): SystemHandlers {
       providers: (await probeProviders()).map((p): ProviderInfo => ({ ...p })),
       paths: { data: ctx.dataDir, runs: runsDir(), models: join(ctx.dataDir, 'models') },
       mode: ctx.opts.mode,
+      memory: { totalBytes: totalmem(), freeBytes: freemem() },
     }),
     'system.getSettings': async () => ctx.currentSettings(),
     'system.setSettings': async (req) => {

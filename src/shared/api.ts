@@ -5,6 +5,7 @@
  */
 import type { DeviceKind, JobConfig, TaskKind } from './job.js';
 import type { RunStatus, SerializedError, TrainingEvent } from './training_events.js';
+import type { MemoryShape } from './memory_estimate.js';
 
 export interface ModelEntry {
   id: string;
@@ -20,6 +21,8 @@ export interface ModelEntry {
   contextLength?: number;
   parameters?: number;
   sizeBytes?: number;
+  /** The shape the memory estimate needs (src/shared/memory_estimate.ts). */
+  memoryShape?: MemoryShape;
   addedAt: string;
 }
 
@@ -126,6 +129,8 @@ export interface SystemInfo {
   paths: { data: string; runs: string; models: string };
   /** 'desktop' (Electron) or 'web' (sps serve). */
   mode: 'desktop' | 'web';
+  /** Memory of the machine that trains (the wizard warns when a job will not fit). */
+  memory?: { totalBytes: number; freeBytes: number };
 }
 
 export interface Settings {
