@@ -4,6 +4,7 @@
  * JSON. Both sides use the same request validators (api_validate.ts).
  */
 import type { DeviceKind, JobConfig, TaskKind } from './job.js';
+import type { SampleInfo } from './sample_job.js';
 import type { RunStatus, SerializedError, TrainingEvent } from './training_events.js';
 import type { MemoryShape } from './memory_estimate.js';
 
@@ -131,6 +132,8 @@ export interface SystemInfo {
   mode: 'desktop' | 'web';
   /** Memory of the machine that trains (the wizard warns when a job will not fit). */
   memory?: { totalBytes: number; freeBytes: number };
+  /** The built-in model and sample dataset for "Try the sample"; absent if the install lacks them. */
+  sample?: SampleInfo;
 }
 
 export interface Settings {
