@@ -1,6 +1,7 @@
 import { tokenCacheRoot } from '../../engine/data/cache_entry.js';
 import { formatReport } from '../../engine/data/validate.js';
 import { validateStreaming, type ValidateProgress } from '../../engine/data/validate_streaming.js';
+import { modelForJob } from '../../engine/models/chat_template.js';
 import { loadModel } from '../../engine/models/load_model.js';
 import { parseFlags, requireFlag } from '../args.js';
 import type { CliIO } from '../io.js';
@@ -27,7 +28,9 @@ export async function validateCommand(argv: string[], io: CliIO): Promise<number
   const data = requireFlag(values.data, 'data', 'validate');
   // The same task vocabulary as `sps tune`; model and steps are placeholders here.
   const job = jobFromFlags({ ...values, model: values.model ?? '.', steps: '1' });
-  const model = values.model ? loadModel(values.model) : undefined;
+  const folder = values.model ? loadModel(values.model) : undefined;
+  // Inputs through the chat template when asked (its own cache entry: another tokenization).
+  const model = folder ? modelForJob(folder, job) : undefined;
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
@@ -38,7 +41,7 @@ export async function validateCommand(argv: string[], io: CliIO): Promise<number
       task: taskSpecOf(job, model?.tokenizer),
       read: { ...(job.data.format ? { format: job.data.format } : {}), ...(job.data.textMode ? { textMode: job.data.textMode } : {}) },
       ...(values.val ? { validationFile: values.val } : {}),
-      ...(model ? { tokens: { tokenizer: model.tokenizer, modelDir: model.dir, cacheRoot: tokenCacheRoot() }, maxLength: job.training.maxLength } : {}),
+      ...(model && folder ? { tokens: { tokenizer: model.tokenizer, modelDir: model.dir, cacheRoot: tokenCacheRoot(), ...(model.tokenizer === folder.tokenizer ? {} : { tokenizerVariant: 'chat-template' }) }, maxLength: job.training.maxLength } : {}),
       onProgress: show,
       signal: controller.signal,
     });

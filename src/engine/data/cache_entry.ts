@@ -33,7 +33,7 @@ export function tokenCacheMaxBytes(env: NodeJS.ProcessEnv = process.env): number
 export interface CacheKeyParts {
   /** SHA-256 and size of the data file. */
   file: { sha256: string; bytes: number };
-  /** SHA-256 of tokenizer.json and tokenizer_config.json. */
+  /** SHA-256 of tokenizer.json, tokenizer_config.json and chat_template.jinja (+ a variant such as the chat template wrapper). */
   tokenizer: string;
   task: TaskSpec;
   read: Pick<ReadOptions, 'format' | 'textMode' | 'chunkChars'>;
@@ -41,7 +41,7 @@ export interface CacheKeyParts {
 
 export function tokenizerFingerprint(modelDir: string): string {
   const h = createHash('sha256');
-  for (const name of ['tokenizer.json', 'tokenizer_config.json']) {
+  for (const name of ['tokenizer.json', 'tokenizer_config.json', 'chat_template.jinja']) {
     const p = join(modelDir, name);
     h.update(name).update(existsSync(p) ? readFileSync(p) : Buffer.alloc(0));
   }

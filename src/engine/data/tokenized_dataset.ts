@@ -35,6 +35,11 @@ export interface OpenOptions {
   read?: Pick<ReadOptions, 'format' | 'textMode' | 'chunkChars' | 'maxLineChars' | 'maxJsonBytes'>;
   tokenizer: TextTokenizer;
   modelDir: string;
+  /**
+   * Set when `tokenizer` is not the model folder's own (a chat-template wrapper): part of the
+   * cache key, and tokenization stays on this thread (the threads load the folder's tokenizer).
+   */
+  tokenizerVariant?: string;
   /** The file's SHA-256 and size when already known (job.json); computed otherwise. */
   fileFingerprint?: { sha256: string; bytes: number };
   cacheRoot: string;
@@ -73,7 +78,8 @@ export class TokenizedDataset {
   static async open(opts: OpenOptions): Promise<TokenizedDataset> {
     const fp = opts.fileFingerprint ?? (await import('../tuning/fingerprint.js')).datasetFingerprint(opts.file);
     const read = { ...(opts.read?.format ? { format: opts.read.format } : {}), ...(opts.read?.textMode ? { textMode: opts.read.textMode } : {}), ...(opts.read?.chunkChars ? { chunkChars: opts.read.chunkChars } : {}) };
-    const keyParts: CacheKeyParts = { file: { sha256: fp.sha256, bytes: fp.bytes }, tokenizer: tokenizerFingerprint(opts.modelDir), task: opts.task, read };
+    const tokenizer = tokenizerFingerprint(opts.modelDir) + (opts.tokenizerVariant ? `+${opts.tokenizerVariant}` : '');
+    const keyParts: CacheKeyParts = { file: { sha256: fp.sha256, bytes: fp.bytes }, tokenizer, task: opts.task, read };
     const key = cacheKey(keyParts);
     const dir = join(opts.cacheRoot, key);
     const files = tokenCacheFiles(dir);
@@ -187,7 +193,8 @@ export class TokenizedDataset {
       report();
       return;
     }
-    const pool = opts.pool ?? TokenizerPool.create(this.opts.tokenizer, this.opts.modelDir, opts.threads);
+    const threads = this.opts.tokenizerVariant ? 0 : opts.threads;
+    const pool = opts.pool ?? TokenizerPool.create(this.opts.tokenizer, this.opts.modelDir, threads);
     this.texts ??= new ExampleTexts(this.index, this.opts.task);
     const texts = this.texts;
     const queued = new Uint8Array(this.count);

@@ -32,7 +32,7 @@ export interface StreamingValidateOptions {
   read?: Pick<ReadOptions, 'format' | 'textMode' | 'chunkChars' | 'maxLineChars' | 'maxJsonBytes'>;
   validationFile?: string;
   /** With a tokenizer the examples are tokenized into the cache (lengths); without, counts and problems only. */
-  tokens?: { tokenizer: TextTokenizer; modelDir: string; cacheRoot: string };
+  tokens?: { tokenizer: TextTokenizer; modelDir: string; cacheRoot: string; tokenizerVariant?: string };
   maxLength?: number;
   maxProblemsPerKind?: number;
   threads?: number;

@@ -7,6 +7,7 @@ import type { TokenizedExample } from '../data/example.js';
 import type { ExampleIndex } from '../data/example_index.js';
 import { TokenizedDataset, type TokenizeProgress } from '../data/tokenized_dataset.js';
 import { splitTrainValidation } from '../data/split.js';
+import { modelForJob } from '../models/chat_template.js';
 import type { LoadedModel } from '../models/load_model.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
 
@@ -198,13 +199,17 @@ function stillValid(file: string, fp: { sha256: string; bytes: number } | undefi
 }
 
 /** Opens a job's data: the first pass (or its cached result), the split, the token cache. */
-export async function openTaskData(job: JobConfig, model: LoadedModel, opts: OpenTaskDataOptions = {}): Promise<StreamedTaskData> {
+export async function openTaskData(job: JobConfig, jobModel: LoadedModel, opts: OpenTaskDataOptions = {}): Promise<StreamedTaskData> {
+  // Inputs through the chat template when the job asks for it (the same wrapper everywhere).
+  const model = modelForJob(jobModel, job);
   const task = taskSpecOf(job, model.tokenizer);
   const read = {
     ...(job.data.format ? { format: job.data.format } : {}),
     ...(job.data.textMode ? { textMode: job.data.textMode } : {}),
   };
-  const common = { tokenizer: model.tokenizer, modelDir: model.dir, cacheRoot: opts.cacheRoot ?? tokenCacheRoot(), read };
+  // A chat-templated input is a different tokenization: its own cache entry, tokenized by the wrapper.
+  const variant = model.tokenizer === jobModel.tokenizer ? {} : { tokenizerVariant: 'chat-template' };
+  const common = { tokenizer: model.tokenizer, modelDir: model.dir, cacheRoot: opts.cacheRoot ?? tokenCacheRoot(), read, ...variant };
   const trainFp = stillValid(job.data.train, opts.known?.train, opts.known?.takenAt);
   const trainSet = await TokenizedDataset.open({ ...common, file: job.data.train, task, ...(trainFp ? { fileFingerprint: trainFp } : {}), onReadProgress: (r, t) => opts.onProgress?.(job.data.train, r, t) });
   const ix = trainSet.index;
