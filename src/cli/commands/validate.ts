@@ -1,5 +1,6 @@
 import { tokenCacheRoot } from '../../engine/data/cache_entry.js';
 import { formatReport } from '../../engine/data/validate.js';
+import { tokenizerVariantOf } from '../../engine/data/tokenized_dataset.js';
 import { validateStreaming, type ValidateProgress } from '../../engine/data/validate_streaming.js';
 import { modelForJob } from '../../engine/models/chat_template.js';
 import { loadModel } from '../../engine/models/load_model.js';
@@ -41,7 +42,7 @@ export async function validateCommand(argv: string[], io: CliIO): Promise<number
       task: taskSpecOf(job, model?.tokenizer),
       read: { ...(job.data.format ? { format: job.data.format } : {}), ...(job.data.textMode ? { textMode: job.data.textMode } : {}) },
       ...(values.val ? { validationFile: values.val } : {}),
-      ...(model && folder ? { tokens: { tokenizer: model.tokenizer, modelDir: model.dir, cacheRoot: tokenCacheRoot(), ...(model.tokenizer === folder.tokenizer ? {} : { tokenizerVariant: 'chat-template' }) }, maxLength: job.training.maxLength } : {}),
+      ...(model ? { tokens: { tokenizer: model.tokenizer, modelDir: model.dir, cacheRoot: tokenCacheRoot(), ...tokenizerVariantOf(model.tokenizer) }, maxLength: job.training.maxLength } : {}),
       onProgress: show,
       signal: controller.signal,
     });

@@ -7,6 +7,7 @@ import { taskSpecOf } from '../tuning/prepare_data.js';
 import { buildExamples } from './dataset.js';
 import { previewRecords } from './readers/index.js';
 import { tokenCacheRoot } from './cache_entry.js';
+import { tokenizerVariantOf } from './tokenized_dataset.js';
 import { validateStreaming } from './validate_streaming.js';
 import { reportDTO } from './validation_report_dto.js';
 
@@ -29,7 +30,7 @@ export async function validateJobDataset(job: JobConfig, model: LoadedModel): Pr
     task: taskSpecOf(job, tok),
     read: readOpts(job),
     ...(job.data.validation ? { validationFile: resolve(job.data.validation) } : {}),
-    tokens: { tokenizer: tok, modelDir: model.dir, cacheRoot: tokenCacheRoot(), ...(tok === model.tokenizer ? {} : { tokenizerVariant: 'chat-template' }) },
+    tokens: { tokenizer: tok, modelDir: model.dir, cacheRoot: tokenCacheRoot(), ...tokenizerVariantOf(tok) },
     maxLength: job.training.maxLength,
   });
   return reportDTO(report);

@@ -29,6 +29,11 @@ export interface TokenizeProgress {
   etaSeconds: number;
 }
 
+/** The variant of a tokenizer that is not the model folder's own: its chat-template wrapper. */
+export function tokenizerVariantOf(tok: TextTokenizer): { tokenizerVariant?: string } {
+  return 'chatTemplate' in tok ? { tokenizerVariant: 'chat-template' } : {};
+}
+
 export interface OpenOptions {
   file: string;
   task: TaskSpec;

@@ -5,7 +5,7 @@ import { tokenCacheRoot } from '../data/cache_entry.js';
 import type { TaskSpec } from '../data/dataset.js';
 import type { TokenizedExample } from '../data/example.js';
 import type { ExampleIndex } from '../data/example_index.js';
-import { TokenizedDataset, type TokenizeProgress } from '../data/tokenized_dataset.js';
+import { TokenizedDataset, tokenizerVariantOf, type TokenizeProgress } from '../data/tokenized_dataset.js';
 import { splitTrainValidation } from '../data/split.js';
 import { modelForJob } from '../models/chat_template.js';
 import type { LoadedModel } from '../models/load_model.js';
@@ -208,8 +208,7 @@ export async function openTaskData(job: JobConfig, jobModel: LoadedModel, opts: 
     ...(job.data.textMode ? { textMode: job.data.textMode } : {}),
   };
   // A chat-templated input is a different tokenization: its own cache entry, tokenized by the wrapper.
-  const variant = model.tokenizer === jobModel.tokenizer ? {} : { tokenizerVariant: 'chat-template' };
-  const common = { tokenizer: model.tokenizer, modelDir: model.dir, cacheRoot: opts.cacheRoot ?? tokenCacheRoot(), read, ...variant };
+  const common = { tokenizer: model.tokenizer, modelDir: model.dir, cacheRoot: opts.cacheRoot ?? tokenCacheRoot(), read, ...tokenizerVariantOf(model.tokenizer) };
   const trainFp = stillValid(job.data.train, opts.known?.train, opts.known?.takenAt);
   const trainSet = await TokenizedDataset.open({ ...common, file: job.data.train, task, ...(trainFp ? { fileFingerprint: trainFp } : {}), onReadProgress: (r, t) => opts.onProgress?.(job.data.train, r, t) });
   const ix = trainSet.index;
