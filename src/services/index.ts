@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { ApiHandlers } from '../shared/api.js';
-import { webPathPolicy, withPathPolicy } from './allowed_roots.js';
+import { appRoots, registeredModelFolders, webPathPolicy, withPathPolicy } from './allowed_roots.js';
 import { ServiceContext, type ServicesOptions } from './context.js';
 import { datasetsService } from './datasets.js';
 import { exportsService } from './exports.js';
@@ -20,8 +20,12 @@ export interface Services {
   shutdown(): Promise<void>;
   /** The worker process of a running job (diagnostics and tests). */
   workerPid(id: string): number | undefined;
+  /** The warm inference workers' process ids by model folder ('' for the general one). */
+  inferencePids(): Map<string, number | undefined>;
   /** Runs marked interrupted when the services started (left running by an earlier session). */
   interrupted: string[];
+  /** Folders any request may name: the app's own and the registered models' (the desktop gate's standing grants). */
+  standingRoots(): string[];
 }
 
 /**
@@ -51,19 +55,22 @@ export function createServices(opts: ServicesOptions): Services {
     ...jobs.handlers,
     ...sweeps.handlers,
     ...inference.handlers,
-    ...exportsService(resolveRun, opts.mode),
+    ...exportsService(ctx, resolveRun),
   };
   // Web mode: a request may only name paths under the allowed roots. The desktop app's paths
   // come from its dialogs and drops, which main checks (main/path_grants.ts).
   const handlers = opts.mode === 'web' ? withPathPolicy(all, webPathPolicy(ctx)) : all;
   let closed: Promise<void> | undefined;
   return {
+    standingRoots: () => [...appRoots(ctx).map((r) => r.dir), ...registeredModelFolders(ctx)],
     handlers,
     interrupted,
     workerPid: (id) => jobs.activePid(id),
+    inferencePids: () => ctx.inference.pids(),
     shutdown: () =>
       (closed ??= (async () => {
-        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), sweeps.shutdown(opts.shutdownTimeoutMs ?? 10_000), inference.shutdown()]);
+        await inference.shutdown();
+        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), sweeps.shutdown(opts.shutdownTimeoutMs ?? 10_000), ctx.inference.shutdown()]);
       })()),
   };
 }

@@ -1,13 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import ort from 'onnxruntime-node';
 import type { ApiHandlers, ProviderInfo, Settings } from '../shared/api.js';
+import type { SampleInfo } from '../shared/sample_job.js';
 import { SpsError } from '../shared/errors.js';
-import { probeProviders } from '../engine/runtime/providers.js';
+import { sampleDatasetPath } from '../engine/data/samples.js';
+import { builtinModels, DEFAULT_BUILTIN_MODEL_ID } from '../engine/models/builtin.js';
 import { APP_VERSION } from '../engine/tuning/run.js';
 import type { ServiceContext } from './context.js';
 
 type SystemHandlers = Pick<ApiHandlers, 'system.info' | 'system.getSettings' | 'system.setSettings'>;
+
+/** The built-in model and the sentiment sample, when this installation has both. */
+function sampleInfo(): { sample?: SampleInfo } {
+  const model = builtinModels().find((m) => m.id === DEFAULT_BUILTIN_MODEL_ID);
+  if (!model) return {};
+  try {
+    return { sample: { modelPath: model.path, modelName: model.id, datasetPath: sampleDatasetPath('sentiment.csv') } };
+  } catch {
+    return {};
+  }
+}
 
 export function systemService(ctx: ServiceContext): SystemHandlers {
   // system.info answers even with a damaged settings file (getSettings reports that).
@@ -18,16 +30,26 @@ export function systemService(ctx: ServiceContext): SystemHandlers {
       return ctx.defaultRunsDir;
     }
   };
+  let runtime: Promise<{ onnxruntime: string; providers: ProviderInfo[] }> | undefined;
   return {
-    'system.info': async () => ({
-      appVersion: APP_VERSION,
-      node: process.version,
-      onnxruntime: ort.env.versions.node ?? ort.env.versions.common,
-      platform: `${process.platform}-${process.arch}`,
-      providers: (await probeProviders()).map((p): ProviderInfo => ({ ...p })),
-      paths: { data: ctx.dataDir, runs: runsDir(), models: join(ctx.dataDir, 'models') },
-      mode: ctx.opts.mode,
-    }),
+    'system.info': async () => {
+      // Probing providers creates onnxruntime sessions: the general inference worker does it, once.
+      runtime ??= ctx.inference.call('', 'runtimeInfo', {});
+      const r = await runtime.catch((err: unknown) => {
+        runtime = undefined;
+        throw err;
+      });
+      return {
+        appVersion: APP_VERSION,
+        node: process.version,
+        onnxruntime: r.onnxruntime,
+        platform: `${process.platform}-${process.arch}`,
+        providers: r.providers.map((p): ProviderInfo => ({ ...p })),
+        paths: { data: ctx.dataDir, runs: runsDir(), models: join(ctx.dataDir, 'models') },
+        mode: ctx.opts.mode,
+        ...sampleInfo(),
+      };
+    },
     'system.getSettings': async () => ctx.currentSettings(),
     'system.setSettings': async (req) => {
       const current = ctx.settings.read();

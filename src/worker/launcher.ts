@@ -24,13 +24,39 @@ export interface WorkerEntry {
   path: string;
   /** Node flags for it (the tsx loader when running from TypeScript sources). */
   execArgv: string[];
+  /** What the process is called in the OS's process list (Electron's serviceName). */
+  name?: string;
 }
 
-/** The worker entry next to this file: .ts under tsx (development, tests), .js when built. */
-export function trainWorkerEntry(): WorkerEntry {
+/** A worker script under src/worker: .ts under tsx (development, tests), .js when built. */
+function workerEntry(relative: string, name: string): WorkerEntry {
   const here = fileURLToPath(import.meta.url);
   const ts = here.endsWith('.ts');
-  return { path: join(here, '..', ts ? 'train_worker.ts' : 'train_worker.js'), execArgv: ts ? ['--import', 'tsx'] : [] };
+  return { path: join(here, '..', ...relative.split('/')) + (ts ? '.ts' : '.js'), execArgv: ts ? ['--import', 'tsx'] : [], name };
+}
+
+const overrides: Partial<Record<'train' | 'sweep', WorkerEntry>> = {};
+
+/**
+ * Tests only: start `entry` instead of the shipped worker of this kind. The seam the crash
+ * tests' own CLI wrapper (test/helpers/hooked_sps.ts) uses to inject faults; the shipped
+ * workers never read fault injection from their environment.
+ */
+export function overrideWorkerEntry(kind: 'train' | 'sweep', entry: WorkerEntry): void {
+  overrides[kind] = entry;
+}
+
+export function entryOverride(kind: 'train' | 'sweep'): WorkerEntry | undefined {
+  return overrides[kind];
+}
+
+export function trainWorkerEntry(): WorkerEntry {
+  if (overrides.train) return overrides.train;
+  return workerEntry('train_worker', 'Soft Prompt Studio training');
+}
+
+export function inferenceWorkerEntry(): WorkerEntry {
+  return workerEntry('inference/inference_worker', 'Soft Prompt Studio inference');
 }
 
 /** Starts the worker as a Node child process with an IPC channel. */

@@ -43,6 +43,7 @@ export function jobsService(ctx: ServiceContext): JobsService {
   const queue: DeviceQueue = new DeviceQueue({
     ...(ctx.opts.launcher ? { launcher: ctx.opts.launcher } : {}),
     ...(ctx.opts.workerEnv ? { workerEnv: ctx.opts.workerEnv } : {}),
+    holder: ctx.opts.mode === 'web' ? 'sps serve' : 'the Soft Prompt Studio desktop app',
     onChanged: changed,
     onEvent: (id, dir, event) => {
       ctx.emit('jobs.event', { id, event });
@@ -52,7 +53,15 @@ export function jobsService(ctx: ServiceContext): JobsService {
   const resolve = (id: string): string => folders.resolve(id);
 
   const handlers: JobHandlers = {
-    ...lifecycleHandlers({ folders, queue, summary, changed }),
+    ...lifecycleHandlers({
+      folders,
+      queue,
+      summary,
+      changed,
+      createRun: async (job, runDir) => {
+        await ctx.inference.call(ctx.modelKey(job.model.path), 'createRun', { runDir, job });
+      },
+    }),
     'jobs.list': async () => {
       const rows: RunSummary[] = [];
       for (const [id, dir] of folders.list()) {
