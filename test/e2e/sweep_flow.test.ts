@@ -9,9 +9,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { storiesModelDir } from '../helpers/fixtures.js';
-import { byId, CHROMIUM_ARGS, chromiumPath, dropPath, setTheme, shot, typeInto } from './browser_helpers.js';
-import { artifactsDir, ensureArtifactsDir, SENTIMENT_CSV, startE2eServer, type E2eServer } from './e2e_helpers.js';
+import { byId, CHROMIUM_ARGS, chromiumPath, setTheme, shot, typeInto } from './browser_helpers.js';
+import { artifactsDir, ensureArtifactsDir, startE2eServer, type E2eServer } from './e2e_helpers.js';
 
 let e2e: E2eServer;
 let browser: Browser | undefined;
@@ -51,22 +50,12 @@ describe('a sweep in the browser', () => {
       await page.getByTestId('screen-wizard').waitFor();
       await page.locator('html[data-theme="light"]').waitFor({ state: 'attached' });
 
-      // Model, dataset and task as for a single run.
-      await page.getByTestId('model-path-input').fill(storiesModelDir());
-      await page.getByTestId('model-add').click();
-      await page.locator(`${byId('model-row')}[data-supported="true"]`).waitFor();
-      await page.getByTestId('wizard-next').click();
-      await page.getByTestId('step-dataset').waitFor();
-      await dropPath(page, SENTIMENT_CSV);
-      await page.locator(`${byId('validation-report')}[data-ok="true"]`).waitFor();
-      await page.getByTestId('map-text').selectOption('text');
-      await page.getByTestId('map-label').selectOption('label');
-      await page.locator(`${byId('validation-report')}[data-ok="true"]`).waitFor();
-      await page.locator(`${byId('wizard-next')}:not([disabled])`).click();
-      await page.getByTestId('step-task').waitFor();
-      await typeInto(page, 'input-template-input', '{text} The story is');
-      await page.getByTestId('verbalizers').waitFor();
-      await page.getByTestId('wizard-next').click();
+      // The first-run screen's sample fills every step (built-in model, sentiment sample, the
+      // README's template); go back to the prompt & training step to make it a sweep.
+      await page.getByTestId('first-run').waitFor();
+      await page.getByTestId('try-sample').click();
+      await page.getByTestId('step-review').waitFor();
+      await page.getByTestId('wizard-step-4').click();
 
       // Prompt & training: the sweep switch turns length and learning rate into lists.
       await page.getByTestId('step-training').waitFor();
