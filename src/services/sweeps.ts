@@ -8,6 +8,7 @@ import { checkSweep, createSweep, planSweep, readSweepState, sweepPaths, writeSw
 import { startSweepWorker, type SweepHandle } from '../worker/sweep_supervisor.js';
 import { notFound, type ServiceContext } from './context.js';
 import { checkRunId, isRunId, runIdFor } from './jobs/run_ids.js';
+import { pidAlive } from './jobs/run_records.js';
 
 type SweepHandlers = Pick<ApiHandlers, 'sweeps.plan' | 'sweeps.create' | 'sweeps.list' | 'sweeps.get' | 'sweeps.cancel' | 'sweeps.resume'>;
 
@@ -16,16 +17,6 @@ export interface SweepsService {
   /** Marks sweeps an earlier session left running (no live worker) as interrupted; resume continues them. */
   markInterrupted(): string[];
   shutdown(timeoutMs: number): Promise<void>;
-}
-
-function pidAlive(pid: unknown): boolean {
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** A trial's run id: the sweep id and the trial id, so jobs.* and exports.* can open the trial's run. */
