@@ -8,7 +8,7 @@ import { checkSweep, createSweep, planSweep, readSweepState, sweepPaths, writeSw
 import { startSweepWorker, type SweepHandle } from '../worker/sweep_supervisor.js';
 import { notFound, type ServiceContext } from './context.js';
 import { checkRunId, isRunId, runIdFor } from './jobs/run_ids.js';
-import { pidAlive } from './jobs/run_records.js';
+import { pidAlive } from '../worker/run_lock.js';
 
 type SweepHandlers = Pick<ApiHandlers, 'sweeps.plan' | 'sweeps.create' | 'sweeps.list' | 'sweeps.get' | 'sweeps.cancel' | 'sweeps.resume'>;
 
