@@ -5,10 +5,11 @@
  * nothing is thrown across IPC, and unexpected errors reach the renderer as INTERNAL without
  * their stack (which is logged here, in main).
  */
-import type { ApiHandlers, ApiResult } from '../shared/api.js';
+import type { ApiHandlers, ApiResult, Method } from '../shared/api.js';
 import type { SerializedError } from '../shared/training_events.js';
 import { dispatch, gateError } from '../services/dispatch.js';
 import { isAppUrl } from './app_origin.js';
+import type { PathGrants } from './path_grants.js';
 
 /** The parts of Electron's WebFrameMain the gate looks at. */
 export interface FrameLike {
@@ -87,11 +88,20 @@ function safeUrl(frame: FrameLike | null | undefined): string {
 
 export type IpcGate = (event: IpcEventLike, method: unknown, req: unknown) => Promise<ApiResult<unknown>>;
 
-/** The handler for `ipcMain.handle('sps:call', gate)`: the sender check, then the shared gate. */
-export function createIpcGate(opts: { handlers: ApiHandlers; isTrustedSender: SenderCheck; log?: GateLogger }): IpcGate {
+/**
+ * The handler for `ipcMain.handle('sps:call', gate)`: the sender check, then the shared gate,
+ * which asks the path grants (paths only from the app's dialogs and drops, path_grants.ts)
+ * once the request has passed its validator.
+ */
+export function createIpcGate(opts: { handlers: ApiHandlers; isTrustedSender: SenderCheck; log?: GateLogger; paths?: PathGrants }): IpcGate {
   const log = opts.log ?? consoleLogger;
+  const admit = (method: Method, req: unknown): SerializedError | undefined => {
+    const refusal = opts.paths?.refusal(method, req);
+    if (refusal) log.warn(`refused ${method}: ${refusal.message}`);
+    return refusal;
+  };
   return (event, method, req) => {
     const name = typeof method === 'string' ? method.slice(0, 100) : '(not a string)';
-    return guarded(event, opts.isTrustedSender, name, log, () => dispatch(opts.handlers, method, req, log));
+    return guarded(event, opts.isTrustedSender, name, log, () => dispatch(opts.handlers, method, req, log, admit));
   };
 }

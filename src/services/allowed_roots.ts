@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,21 +21,33 @@ export function bundledResourcesDir(): string {
   return /[\\/]dist[\\/]src[\\/]services$/.test(here) ? join(here, '..', '..', '..', 'resources') : join(here, '..', '..', 'resources');
 }
 
-/** Web mode's allowed roots: data dir, runs dir, model library, bundled resources, --allow-dir folders. */
-export function webPathPolicy(ctx: ServiceContext): PathPolicy {
+/** The app's own folders: data dir, runs dir, model library, bundled resources. */
+export function appRoots(ctx: ServiceContext): AllowedRoot[] {
   const library = ctx.opts.libraryRoots ?? (() => [join(ctx.dataDir, 'models'), huggingFaceCacheDir()]);
-  return new PathPolicy(() => {
-    const roots: AllowedRoot[] = [{ label: 'data dir', dir: ctx.dataDir }];
-    try {
-      roots.push({ label: 'runs dir', dir: ctx.runsDir });
-    } catch {
-      roots.push({ label: 'runs dir', dir: ctx.defaultRunsDir });
-    }
-    for (const dir of library()) roots.push({ label: 'model library', dir });
-    roots.push({ label: 'bundled samples', dir: bundledResourcesDir() });
-    for (const dir of ctx.opts.allowDirs ?? []) roots.push({ label: '--allow-dir', dir });
-    return roots;
-  });
+  const roots: AllowedRoot[] = [{ label: 'data dir', dir: ctx.dataDir }];
+  try {
+    roots.push({ label: 'runs dir', dir: ctx.runsDir });
+  } catch {
+    roots.push({ label: 'runs dir', dir: ctx.defaultRunsDir });
+  }
+  for (const dir of library()) roots.push({ label: 'model library', dir });
+  roots.push({ label: 'bundled samples', dir: bundledResourcesDir() });
+  return roots;
+}
+
+/** The folders of the models registered in models.json (added through a dialog, a drop or an allowed path). */
+export function registeredModelFolders(ctx: ServiceContext): string[] {
+  try {
+    const index = JSON.parse(readFileSync(join(ctx.dataDir, 'models.json'), 'utf8')) as { models?: Array<{ path?: unknown }> };
+    return (index.models ?? []).map((m) => m.path).filter((p): p is string => typeof p === 'string' && p !== '');
+  } catch {
+    return [];
+  }
+}
+
+/** Web mode's allowed roots: the app's folders and the --allow-dir folders. */
+export function webPathPolicy(ctx: ServiceContext): PathPolicy {
+  return new PathPolicy(() => [...appRoots(ctx), ...(ctx.opts.allowDirs ?? []).map((dir) => ({ label: '--allow-dir', dir }))]);
 }
 
 /**

@@ -23,6 +23,8 @@ export interface ServicesOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** How long shutdown waits for running workers to checkpoint after cancel (default 10 s). */
   shutdownTimeoutMs?: number;
+  /** Generations streaming or waiting at once (default 8); more are refused with TOO_MANY_REQUESTS. */
+  maxGenerations?: number;
   /** Web mode: folders the API may read besides its own (`sps serve --allow-dir`). */
   allowDirs?: string[];
   /**

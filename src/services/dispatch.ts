@@ -1,4 +1,4 @@
-import type { ApiHandlers, ApiResult } from '../shared/api.js';
+import type { ApiHandlers, ApiResult, Method } from '../shared/api.js';
 import { ApiError } from '../shared/api.js';
 import { isMethod, validateRequest } from '../shared/api_validate.js';
 import { isSpsError, serializeError } from '../shared/errors.js';
@@ -52,11 +52,20 @@ export function gateError(err: unknown, context: string, log: GateLog): Serializ
  * known method, a payload that passes its validator, then the handler; the answer is always an
  * ApiResult, never a thrown error. The IPC side only adds its sender check in front.
  */
-export async function dispatch(handlers: ApiHandlers, method: unknown, req: unknown, log: GateLog = consoleGateLog): Promise<ApiResult<unknown>> {
+export async function dispatch(
+  handlers: ApiHandlers,
+  method: unknown,
+  req: unknown,
+  log: GateLog = consoleGateLog,
+  /** A transport's own rule for a valid request (the desktop's path grants); an error refuses it. */
+  admit?: (method: Method, req: unknown) => SerializedError | undefined,
+): Promise<ApiResult<unknown>> {
   const name = typeof method === 'string' ? method.slice(0, 100) : '(not a string)';
   if (typeof method !== 'string' || !isMethod(method)) return { ok: false, error: unknownMethodError(name) };
   const problems = validateRequest(method, req);
   if (problems.length > 0) return { ok: false, error: invalidRequestError(method, problems) };
+  const refusal = admit?.(method, req);
+  if (refusal) return { ok: false, error: refusal };
   const handler = handlers[method] as ((r: unknown) => Promise<unknown>) | undefined;
   if (typeof handler !== 'function') return { ok: false, error: { code: 'UNKNOWN_METHOD', message: `method ${method} is not implemented` } };
   try {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { ApiHandlers } from '../shared/api.js';
-import { webPathPolicy, withPathPolicy } from './allowed_roots.js';
+import { appRoots, registeredModelFolders, webPathPolicy, withPathPolicy } from './allowed_roots.js';
 import { ServiceContext, type ServicesOptions } from './context.js';
 import { datasetsService } from './datasets.js';
 import { exportsService } from './exports.js';
@@ -23,6 +23,8 @@ export interface Services {
   inferencePids(): Map<string, number | undefined>;
   /** Runs marked interrupted when the services started (left running by an earlier session). */
   interrupted: string[];
+  /** Folders any request may name: the app's own and the registered models' (the desktop gate's standing grants). */
+  standingRoots(): string[];
 }
 
 /**
@@ -56,6 +58,7 @@ export function createServices(opts: ServicesOptions): Services {
   const handlers = opts.mode === 'web' ? withPathPolicy(all, webPathPolicy(ctx)) : all;
   let closed: Promise<void> | undefined;
   return {
+    standingRoots: () => [...appRoots(ctx).map((r) => r.dir), ...registeredModelFolders(ctx)],
     handlers,
     interrupted,
     workerPid: (id) => jobs.activePid(id),

@@ -1,5 +1,5 @@
 import { SpsError } from '../../shared/errors.js';
-import { JOB_DEFAULTS, type JobConfig, type TaskConfig } from '../../shared/job.js';
+import { JOB_DEFAULTS, type JobConfig, type PrecisionKind, type TaskConfig } from '../../shared/job.js';
 import { readJsonFile } from '../../engine/files.js';
 import { builtinModelDir } from '../../engine/models/builtin.js';
 import { checkJob, createRun } from '../../engine/tuning/run.js';
@@ -20,6 +20,8 @@ Task and data:
   --labels a,b,...       the label set (default: labels seen in the data)
   --verbalizers JSON     label → text, e.g. '{"pos":" good","neg":" bad"}' (default " <label>")
   --text-column C        language-modelling text column (default "text")
+  --chat-template        build each input with the model's chat template (instruct models:
+                         the filled input template is the user message, the assistant turn opened)
   --format F             csv|tsv|jsonl|json|parquet|text (default: from the extension)
   --val-fraction R       validation share split from --data when no --val (default 0.1)
 Prompt:
@@ -31,6 +33,7 @@ Training:
   --generation-eval-examples N  exact match / token F1 during training on the first N
                          validation examples only (default: all; the last evaluation uses all)
   --metric NAME (accuracy / val_loss)  --seed S (42)  --append-eos  --device cpu|webgpu|cuda|webgpu-software (cpu)
+  --precision auto|fp32|fp16 (auto: fp16 on a GPU with half-precision support, else fp32)
 Output:
   --json                 JSON-lines events instead of text
 
@@ -49,6 +52,7 @@ export const TASK_FLAGS = {
   labels: { type: 'string' },
   verbalizers: { type: 'string' },
   'text-column': { type: 'string' },
+  'chat-template': { type: 'boolean' },
 } as const;
 
 const FLAGS = {
@@ -77,6 +81,7 @@ const FLAGS = {
   seed: { type: 'string' },
   'append-eos': { type: 'boolean' },
   device: { type: 'string' },
+  precision: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -94,6 +99,8 @@ function taskFrom(v: Values, base: TaskConfig | undefined): TaskConfig {
   const kind = (v.task as string | undefined) ?? base?.kind;
   if (kind === undefined) throw new SpsError('INVALID_ARGUMENT', '--task is required', { location: { field: '--task' }, hint: 'one of classification, generation, lm' });
   const str = (k: keyof Values) => v[k] as string | undefined;
+  // --chat-template, or the --config job's choice.
+  const chat = (b: { chatTemplate?: boolean } | undefined) => ((v['chat-template'] as boolean | undefined) ?? b?.chatTemplate ? { chatTemplate: true } : {});
   switch (kind) {
     case 'classification': {
       const b = base?.kind === 'classification' ? base : undefined;
@@ -106,13 +113,14 @@ function taskFrom(v: Values, base: TaskConfig | undefined): TaskConfig {
         }
       }
       const labels = str('labels') ? str('labels')!.split(',').map((s) => s.trim()) : b?.labels;
-      return { kind, inputTemplate: str('input-template') ?? b?.inputTemplate ?? '{text}', labelColumn: str('label-column') ?? b?.labelColumn ?? 'label', ...(labels ? { labels } : {}), ...(verbalizers ? { verbalizers } : {}) };
+      return { kind, inputTemplate: str('input-template') ?? b?.inputTemplate ?? '{text}', labelColumn: str('label-column') ?? b?.labelColumn ?? 'label', ...(labels ? { labels } : {}), ...(verbalizers ? { verbalizers } : {}), ...chat(b) };
     }
     case 'generation': {
       const b = base?.kind === 'generation' ? base : undefined;
-      return { kind, inputTemplate: str('input-template') ?? b?.inputTemplate ?? '{input}', outputTemplate: str('output-template') ?? b?.outputTemplate ?? '{output}' };
+      return { kind, inputTemplate: str('input-template') ?? b?.inputTemplate ?? '{input}', outputTemplate: str('output-template') ?? b?.outputTemplate ?? '{output}', ...chat(b) };
     }
     case 'lm': {
+      if (v['chat-template']) throw new SpsError('INVALID_ARGUMENT', '--chat-template needs a classification or generation task (a language-modelling text has no input to wrap)', { location: { field: '--chat-template' } });
       const b = base?.kind === 'lm' ? base : undefined;
       return { kind, textColumn: str('text-column') ?? b?.textColumn ?? 'text' };
     }
@@ -171,6 +179,7 @@ export function jobFromFlags(v: Values): JobConfig {
         : {}),
     },
     device: ((v.device as string | undefined) ?? base?.device ?? d.device) as JobConfig['device'],
+    ...((v.precision ?? base?.precision) ? { precision: ((v.precision as string | undefined) ?? base?.precision) as PrecisionKind } : {}),
   };
   if (steps !== undefined && epochs === undefined) delete job.training.epochs;
   if (epochs !== undefined && steps === undefined) delete job.training.steps;

@@ -32,6 +32,7 @@ export function tuneArgs(job: JobConfig, out: string): string[] {
   } else {
     flag('text-column', job.task.textColumn);
   }
+  if (job.task.kind !== 'lm' && job.task.chatTemplate) a.push('--chat-template');
   flag('virtual-tokens', job.prompt.numVirtualTokens);
   flag('init', job.prompt.init === 'file' ? job.prompt.initFile : job.prompt.init);
   if (job.prompt.init === 'text') flag('init-text', job.prompt.initText);
@@ -53,6 +54,7 @@ export function tuneArgs(job: JobConfig, out: string): string[] {
   flag('seed', t.seed);
   if (t.appendEos) a.push('--append-eos');
   flag('device', job.device);
+  if (job.precision && job.precision !== 'auto') flag('precision', job.precision);
   flag('out', out);
   return a;
 }

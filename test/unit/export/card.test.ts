@@ -122,6 +122,12 @@ describe('renderPromptCard', () => {
     expect(c).toContain('No evaluation was recorded');
   });
 
+  it('records how the input was built: plain text, or the model\'s chat template', () => {
+    expect(renderPromptCard(input())).toContain('| Input format | plain text: `tokenizer(input)` with its special tokens (e.g. BOS), then the output |');
+    const chat = renderPromptCard(input({ run: { ...input().run, job: { ...job, task: { ...task, labels: [...task.labels], chatTemplate: true } } } }));
+    expect(chat).toContain("| Input format | the model's chat template: the filled input template is the user message, built with `tokenizer.apply_chat_template(");
+  });
+
   it('formats metrics', () => {
     expect([formatMetric(3, 'n/a'), formatMetric(0.5, 'n/a'), formatMetric(null, 'n/a'), formatMetric(NaN, 'n/a'), formatMetric(1.5e-5, 'n/a'), formatMetric(1.23456e-5), formatMetric(123.456), formatMetric(0.123456), formatMetric(undefined)]).toEqual(['3', '0.5', 'n/a', 'n/a', '1.5e-5', '1.235e-5', '123.5', '0.1235', '—']);
   });
