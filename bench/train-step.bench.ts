@@ -11,11 +11,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findTraceFiles, summariseTrace, type ProfileSummary } from './ort_profile.js';
 import { ensureSmolLMShapedModel } from './synthetic_model.js';
+import { builtinModels } from '../src/engine/models/builtin.js';
 import { mulberry32 } from '../src/shared/mulberry32.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -255,11 +256,7 @@ function spawnJob<R>(job: Job, timeoutMs: number): Outcome<R> {
 }
 
 function storiesDir(): string | undefined {
-  const c: string[] = [];
-  if (process.env.SPS_TEST_MODELS_DIR) c.push(join(process.env.SPS_TEST_MODELS_DIR, 'stories260K'));
-  c.push(join(repoRoot, '..', 'shared', 'models', 'stories260K'));
-  c.push(join(homedir(), '.cache', 'soft-prompt-studio', 'models', 'stories260K'));
-  return c.find((d) => existsSync(join(d, 'config.json')));
+  return builtinModels().find((m) => m.id === 'stories260K')?.path;
 }
 
 const f1 = (x: number | undefined): string => (x === undefined ? '—' : x.toFixed(1));
@@ -283,7 +280,7 @@ async function main(): Promise<void> {
   const sDir = storiesDir();
   if (sDir) {
     workloads.push({ w: { model: 'stories260K', dir: sDir, batch: 8, seqLen: 64, virtualTokens: 20, labelTokens: 32 }, warmup: 2, steps: 10, timeoutMs: 120_000, prepackBoth: true, saveOptimized: true });
-  } else errors.push('stories260K not found (set SPS_TEST_MODELS_DIR, or put it in ../shared/models or ~/.cache/soft-prompt-studio/models)');
+  } else errors.push('stories260K not found in resources/models (restore it with git)');
   if (!quick) {
     try {
       const { dir } = ensureSmolLMShapedModel(join(cacheDir, 'smollm2-135m-shape'), log);

@@ -16,7 +16,7 @@ cp -r $ort/bin/napi-v6/linux/x64 .dev/node_modules/onnxruntime-node/bin/napi-v6/
 # 64 MiB travel limit: the runtime library goes compressed (unpack: see gpu_check.sh).
 xz -T2 -6 .dev/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1
 cp -r node_modules/onnxruntime-common .dev/node_modules/
-cp -r ../shared/models/stories260K .dev/models/ && rm -rf .dev/models/stories260K/original
+cp -r resources/models/stories260K .dev/models/
 xz -T2 -3 -c "$(readlink -f "$(command -v node)")" > .dev/node.xz
 ( mkdir -p /tmp/amd64/partial; o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
   apt-get $o update -qq; cd .dev/gl && apt-get $o download -qq libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 )

@@ -1,30 +1,18 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-
-/** Repo root: this file lives in <root>/test/helpers/. */
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { builtinModelDir } from '../../src/engine/models/builtin.js';
 
 /**
- * Folder of a shared test model, looked up so the suite runs both here and elsewhere:
- * $SPS_TEST_MODELS_DIR/<name>, then <repo>/../shared/models/<name>, then the user cache.
+ * Folder of a test model. The suite uses only the models built into the repository
+ * (resources/models), so it needs nothing beside the checkout.
  */
 export function testModelDir(name: string): string {
-  const candidates: string[] = [];
-  const envDir = process.env.SPS_TEST_MODELS_DIR;
-  if (envDir) candidates.push(join(envDir, name));
-  candidates.push(join(repoRoot, '..', 'shared', 'models', name));
-  candidates.push(join(homedir(), '.cache', 'soft-prompt-studio', 'models', name));
-  for (const dir of candidates) if (existsSync(join(dir, 'config.json'))) return dir;
-  throw new Error(
-    `test model "${name}" not found; looked in:\n  ${candidates.join('\n  ')}\n` +
-      'set SPS_TEST_MODELS_DIR to a folder containing it (the Hugging Face-format stories260K Llama model)',
-  );
+  return builtinModelDir(name);
 }
 
-/** The real pretrained stories260K Llama model (Hugging Face format). */
+/** The real pretrained stories260K Llama model (Hugging Face format), the built-in copy. */
 export function storiesModelDir(): string {
   return testModelDir('stories260K');
 }

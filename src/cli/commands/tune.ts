@@ -1,14 +1,17 @@
 import { SpsError } from '../../shared/errors.js';
 import { JOB_DEFAULTS, type JobConfig, type TaskConfig } from '../../shared/job.js';
 import { readJsonFile } from '../../engine/files.js';
+import { builtinModelDir } from '../../engine/models/builtin.js';
 import { checkJob, createRun } from '../../engine/tuning/run.js';
 import { parseFlags, requireFlag } from '../args.js';
 import { followRun } from '../follow_run.js';
 import type { CliIO } from '../io.js';
 
-export const tuneHelp = `sps tune --model DIR --data FILE [--val FILE] --task classification|generation|lm --out RUN_DIR [flags]
+export const tuneHelp = `sps tune [--model DIR] --data FILE [--val FILE] --task classification|generation|lm --out RUN_DIR [flags]
          sps tune --config job.json --out RUN_DIR [flags that override it]
 
+Model:
+  --model DIR            a Hugging Face model folder (default: the built-in stories260K)
 Task and data:
   --input-template T     e.g. "Review: {text}\\nSentiment:" (classification default "{text}", generation "{input}")
   --output-template T    generation target (default "{output}")
@@ -125,7 +128,7 @@ export function jobFromFlags(v: Values): JobConfig {
   const epochs = num(v.epochs, 'epochs');
   const job: JobConfig = {
     version: 1,
-    model: { path: (v.model as string | undefined) ?? base?.model?.path ?? requireFlag(undefined, 'model', 'tune') },
+    model: { path: (v.model as string | undefined) ?? base?.model?.path ?? builtinModelDir() },
     data: {
       train: (v.data as string | undefined) ?? base?.data?.train ?? requireFlag(undefined, 'data', 'tune'),
       ...((v.val ?? base?.data?.validation) ? { validation: (v.val as string | undefined) ?? base!.data!.validation! } : {}),

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,8 @@ describe('sps tune on the sentiment sample learns, and runs / eval agree with it
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'sps-tune-'));
     run = join(root, 'sentiment');
-    tune = await sps('tune', ...flagsToArgv(sentimentFlags({ steps: '300', batch: '8', 'eval-every': '50', seed: '42', out: run, json: true })));
+    // As in the README: no --model, so the built-in stories260K is used.
+    tune = await sps('tune', ...flagsToArgv(sentimentFlags({ model: false, steps: '300', batch: '8', 'eval-every': '50', seed: '42', out: run, json: true })));
   }, 120_000);
 
   afterAll(() => {
@@ -30,6 +31,11 @@ describe('sps tune on the sentiment sample learns, and runs / eval agree with it
     expect(events[0]?.type).toBe('started');
     expect(events.at(-1)).toMatchObject({ type: 'finished', status: 'completed', step: 300 });
     expect(events.filter((e) => e.type === 'progress').length).toBe(300);
+  });
+
+  it('without --model it tuned the built-in model, and job.json says so', () => {
+    const file = JSON.parse(readFileSync(join(run, 'job.json'), 'utf8')) as { job: { model: { path: string } } };
+    expect(file.job.model.path).toBe(storiesModelDir());
   });
 
   it('the best evaluation beats the zero-shot baseline by at least 0.2 accuracy', () => {

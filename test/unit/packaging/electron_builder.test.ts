@@ -1,11 +1,12 @@
 import type { Dirent } from 'node:fs';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { builtinModelDir, builtinModels } from '../../../src/engine/models/builtin.js';
 
 // js-yaml, minimatch and app-builder-lib come with electron-builder (a devDependency); no new deps.
 const require = createRequire(import.meta.url);
@@ -14,6 +15,7 @@ const minimatch = require('minimatch') as (path: string, pattern: string, opts?:
 
 type Config = Record<string, unknown> & {
   asar: boolean;
+  extraResources: { from: string; to: string; filter: string[] }[];
   asarUnpack: string[];
   files: string[];
   electronFuses: Record<string, boolean>;
@@ -67,6 +69,34 @@ describe('electron-builder.yml', () => {
   it('packages the built app, not the sources or tests', () => {
     for (const f of ['package.json', 'dist/src/**/*', 'dist/renderer/**/*', 'dist/preload/**/*', 'resources/**/*']) expect(config.files).toContain(f);
     for (const f of ['!test/**', '!src/**']) expect(config.files).toContain(f);
+  });
+
+  it('ships the built-in models next to the asar (extraResources), where builtin.ts finds them', () => {
+    expect(config.extraResources).toEqual([{ from: 'resources/models', to: 'models', filter: ['**/*'] }]);
+    // Not also inside the asar: onnxruntime cannot memory-map weights from there.
+    expect(config.files).toContain('!resources/models/**');
+    const shipped = listFiles(join(root, 'resources', 'models'));
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'LICENSE', 'README.md']) expect(shipped).toContain(`stories260K/${f}`);
+    for (const f of shipped) expect(config.files.some((p) => p.startsWith('!') && minimatch(`resources/models/${f}`, p.slice(1), { dot: true })), f).toBe(true);
+
+    // A packaged layout: <resources>/models/stories260K copied as electron-builder would, found
+    // through process.resourcesPath before any checkout folder.
+    const resourcesPath = mkdtempSync(join(tmpdir(), 'sps-packaged-'));
+    const from = join(resourcesPath, 'app.asar', 'dist', 'src', 'engine', 'models');
+    for (const f of shipped) {
+      const dest = join(resourcesPath, 'models', f);
+      mkdirSync(dirname(dest), { recursive: true });
+      writeFileSync(dest, readFileSync(join(root, 'resources', 'models', f)));
+    }
+    expect(builtinModelDir('stories260K', { resourcesPath, from })).toBe(join(resourcesPath, 'models', 'stories260K'));
+    expect(builtinModels({ resourcesPath, from }).map((m) => m.id)).toEqual(['stories260K']);
+    // In a checkout (no resourcesPath): the repository's copy, from src/ or from dist/src/.
+    expect(builtinModelDir('stories260K', { from: join(root, 'src', 'engine', 'models') })).toBe(join(root, 'resources', 'models', 'stories260K'));
+    expect(builtinModelDir('stories260K', { from: join(root, 'dist', 'src', 'engine', 'models') })).toBe(join(root, 'resources', 'models', 'stories260K'));
+    // Missing: an error naming where it looked and what to do.
+    const empty = mkdtempSync(join(tmpdir(), 'sps-nomodels-'));
+    expect(() => builtinModelDir('stories260K', { resourcesPath: empty, from: empty })).toThrow(/built-in model "stories260K" not found.*reinstall/);
+    for (const d of [resourcesPath, empty]) rmSync(d, { recursive: true, force: true });
   });
 
   it('builds AppImage + deb, NSIS and dmg, each without the other systems\' onnxruntime binaries', () => {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -7,18 +6,12 @@ import { validateDataset } from '../../../../src/engine/data/validate.js';
 import { testModelDir } from '../../../helpers/fixtures.js';
 
 const samples = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'resources', 'samples');
-const modelDir = (() => {
-  try {
-    return testModelDir('stories260K');
-  } catch {
-    return undefined;
-  }
-})();
-const tokenize = modelDir && existsSync(join(modelDir, 'tokenizer.json')) ? ((tok) => (s: string, part: 'input' | 'output') => tok.encode(s, { addSpecialTokens: part === 'input' }))(loadTokenizer(modelDir)) : undefined;
+const tokenizer = loadTokenizer(testModelDir('stories260K'));
+const tokenize = (s: string, part: 'input' | 'output') => tokenizer.encode(s, { addSpecialTokens: part === 'input' });
 
 describe('sample datasets', () => {
   it('sentiment.csv: 200 clean rows, balanced happy/sad, short under stories260K', async () => {
-    const r = await validateDataset({ file: join(samples, 'sentiment.csv'), task: { kind: 'classification', inputTemplate: '{text} The child felt', labelColumn: 'label' }, ...(tokenize ? { tokenize, maxLength: 512 } : {}) });
+    const r = await validateDataset({ file: join(samples, 'sentiment.csv'), task: { kind: 'classification', inputTemplate: '{text} The child felt', labelColumn: 'label' }, tokenize, maxLength: 512 });
     expect(r.ok).toBe(true);
     expect(r.problems).toEqual([]);
     expect(r.train.rows).toBe(200);
@@ -26,15 +19,17 @@ describe('sample datasets', () => {
       { label: 'happy', count: 100 },
       { label: 'sad', count: 100 },
     ]);
-    if (r.train.lengths) expect(r.train.lengths.max).toBeLessThan(128);
+    expect(r.train.lengths).toBeDefined();
+    expect(r.train.lengths!.max).toBeLessThan(128);
   });
 
   it('story_endings.jsonl: 150 clean generation rows', async () => {
-    const r = await validateDataset({ file: join(samples, 'story_endings.jsonl'), task: { kind: 'generation', inputTemplate: '{input}', outputTemplate: '{output}' }, ...(tokenize ? { tokenize, maxLength: 512 } : {}) });
+    const r = await validateDataset({ file: join(samples, 'story_endings.jsonl'), task: { kind: 'generation', inputTemplate: '{input}', outputTemplate: '{output}' }, tokenize, maxLength: 512 });
     expect(r.ok).toBe(true);
     expect(r.problems).toEqual([]);
     expect(r.train.rows).toBe(150);
-    if (r.train.lengths) expect(r.train.lengths.truncated).toBe(0);
+    expect(r.train.lengths).toBeDefined();
+    expect(r.train.lengths!.truncated).toBe(0);
   });
 
   it('animals.txt: clean LM lines', async () => {
