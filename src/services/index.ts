@@ -19,6 +19,8 @@ export interface Services {
   workerPid(id: string): number | undefined;
   /** Runs marked interrupted when the services started (left running by an earlier session). */
   interrupted: string[];
+  /** The folders the model library reads: built-in models, the download folder, the hub cache, added folders. */
+  libraryRoots(): string[];
 }
 
 /**
@@ -32,6 +34,7 @@ export function createServices(opts: ServicesOptions): Services {
   // Every namespace resolves and checks run ids the same way (pattern, existence).
   const resolveRun = (id: string): string => jobs.resolve(id);
   const inference = inferenceService(ctx, resolveRun);
+  const models = modelsService(ctx);
   let interrupted: string[] = [];
   try {
     interrupted = jobs.markInterrupted();
@@ -40,7 +43,7 @@ export function createServices(opts: ServicesOptions): Services {
   }
   const handlers: ApiHandlers = {
     ...systemService(ctx),
-    ...modelsService(ctx),
+    ...models.handlers,
     ...datasetsService(ctx),
     ...jobs.handlers,
     ...inference.handlers,
@@ -51,9 +54,10 @@ export function createServices(opts: ServicesOptions): Services {
     handlers,
     interrupted,
     workerPid: (id) => jobs.activePid(id),
+    libraryRoots: () => models.library.roots(),
     shutdown: () =>
       (closed ??= (async () => {
-        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), inference.shutdown()]);
+        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), inference.shutdown(), models.pulls.shutdown()]);
       })()),
   };
 }

@@ -1,111 +1,61 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import type { ApiHandlers, ModelEntry } from '../shared/api.js';
-import { SpsError } from '../shared/errors.js';
-import { fileError, readJsonFile } from '../engine/files.js';
-import { loadModel } from '../engine/models/load_model.js';
+import type { ApiHandlers, HubTokenStatus } from '../shared/api.js';
+import { CATALOGUE } from '../engine/hub/catalogue.js';
+import { hubEndpoint } from '../engine/hub/hub_api.js';
 import type { ServiceContext } from './context.js';
-import { JsonStore } from './store.js';
+import { hubToken, storeToken } from './hub_token.js';
+import { ModelLibrary } from './model_library.js';
+import { PullManager } from './pulls.js';
 
-type ModelHandlers = Pick<ApiHandlers, 'models.list' | 'models.add' | 'models.inspect' | 'models.remove'>;
+export { modelId } from './model_library.js';
 
-interface ModelsFile {
-  version: 1;
-  models: ModelEntry[];
+type ModelHandlers = Pick<
+  ApiHandlers,
+  'models.list' | 'models.add' | 'models.inspect' | 'models.remove' | 'models.catalogue' | 'models.pull' | 'models.cancelPull' | 'models.pulls' | 'models.hubToken' | 'models.setHubToken' | 'models.clearHubToken'
+>;
+
+export interface ModelsService {
+  handlers: ModelHandlers;
+  library: ModelLibrary;
+  pulls: PullManager;
 }
 
-/** A stable id for a folder: the same path always gets the same id. */
-export function modelId(dir: string): string {
-  return createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 12);
-}
-
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * Opens a model folder and describes it. A folder that is there but cannot be used (unknown
- * architecture, missing tokenizer, damaged weights …) is described with `supported: false`
- * and the reason; a path that is not a folder at all throws.
- */
-export function inspectModel(path: string, addedAt = new Date().toISOString()): ModelEntry {
-  const dir = resolve(path);
-  let isDir: boolean;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch (err) {
-    throw fileError(err, dir, 'model folder', 'pass the folder that holds config.json, model.safetensors and tokenizer.json');
-  }
-  if (!isDir) throw new SpsError('NOT_A_DIRECTORY', 'the model must be a folder, not a file', { location: { file: dir, field: 'path' }, hint: 'pass the folder that holds config.json, model.safetensors and tokenizer.json' });
-  const base = { id: modelId(dir), path: dir, name: basename(dir), addedAt };
-  try {
-    const m = loadModel(dir);
-    let parameters = 0;
-    for (const t of m.weights.tensors.values()) parameters += t.shape.reduce((a, b) => a * b, 1);
-    const sizeBytes = m.weights.files.reduce((s, f) => s + fileSize(f), 0);
-    return {
-      ...base,
-      modelType: m.spec.modelType,
-      supported: true,
-      hiddenSize: m.spec.hiddenSize,
-      numLayers: m.spec.numLayers,
-      vocabSize: m.spec.vocabSize,
-      contextLength: m.spec.maxPositions,
-      parameters,
-      sizeBytes,
-    };
-  } catch (err) {
-    if (!(err instanceof SpsError)) throw err;
-    let modelType = 'unknown';
-    try {
-      const cfg = readJsonFile(join(dir, 'config.json'), 'config.json') as { model_type?: unknown };
-      if (typeof cfg.model_type === 'string') modelType = cfg.model_type;
-    } catch {
-      // The reason below already says what is wrong with the folder.
-    }
-    let sizeBytes = 0;
-    try {
-      for (const f of readdirSync(dir)) if (f.endsWith('.safetensors')) sizeBytes += fileSize(join(dir, f));
-    } catch {
-      // unreadable folder: size unknown
-    }
-    return { ...base, modelType, supported: false, reason: err.message, sizeBytes };
-  }
-}
-
-export function modelsService(ctx: ServiceContext): ModelHandlers {
-  const store = new JsonStore<ModelsFile>(join(ctx.dataDir, 'models.json'), 'model index', () => ({ version: 1, models: [] }), (v) => {
-    const f = v as Partial<ModelsFile> | null;
-    if (typeof f !== 'object' || f === null || !Array.isArray(f.models)) return 'expected {"version": 1, "models": [...]}';
-    if (f.models.some((m) => typeof m !== 'object' || m === null || typeof (m as ModelEntry).id !== 'string' || typeof (m as ModelEntry).path !== 'string')) return 'every model needs an "id" and a "path"';
-    return undefined;
+export function modelsService(ctx: ServiceContext): ModelsService {
+  const env = ctx.opts.env ?? process.env;
+  const library = new ModelLibrary({
+    dataDir: ctx.dataDir,
+    ...(ctx.opts.hfCacheDir ? { hfCacheDir: ctx.opts.hfCacheDir } : {}),
+    ...(ctx.opts.downloadDir ? { downloadDir: ctx.opts.downloadDir } : {}),
+    ...(ctx.opts.builtinDirs ? { builtinDirs: ctx.opts.builtinDirs } : {}),
   });
-  return {
-    'models.list': async () => store.read().models.map((m) => (existsSync(m.path) ? m : { ...m, supported: false, reason: `the folder is gone: ${m.path}` })),
-    'models.inspect': async ({ path }) => inspectModel(path),
+  const tokenStore = ctx.opts.tokenStore;
+  const pulls = new PullManager({ library, emit: ctx.emit, token: () => hubToken(env, tokenStore).token, env, ...(ctx.opts.hubFetch ? { fetch: ctx.opts.hubFetch } : {}), ...(ctx.opts.hubRetry ? { retry: ctx.opts.hubRetry } : {}) });
+  const tokenStatus = (): HubTokenStatus => ({ source: hubToken(env, tokenStore).source, canStore: tokenStore !== undefined, endpoint: hubEndpoint(env), cacheDir: library.downloadDir });
+  const handlers: ModelHandlers = {
+    'models.list': async () => library.list(),
+    'models.inspect': async ({ path }) => library.inspect(path),
     'models.add': async ({ path }) => {
-      const index = store.read();
-      const id = modelId(path);
-      const previous = index.models.find((m) => m.id === id);
-      // Re-adding a folder refreshes its entry (it may have been fixed since).
-      const entry = inspectModel(path, previous?.addedAt);
+      const entry = library.add(path);
+      // Re-adding a folder refreshes it (it may have been fixed since).
       ctx.forgetModel(entry.path);
-      const models = previous ? index.models.map((m) => (m.id === id ? entry : m)) : [...index.models, entry];
-      store.write({ version: 1, models });
       return entry;
     },
-    'models.remove': async ({ id }) => {
-      const index = store.read();
-      const kept = index.models.filter((m) => m.id !== id);
-      if (kept.length === index.models.length) return { removed: false };
-      // The index entry only: the user's folder is never touched.
-      store.write({ version: 1, models: kept });
-      return { removed: true };
+    'models.remove': async ({ id, deleteFiles }) => library.remove(id, deleteFiles ?? false),
+    'models.catalogue': async () => {
+      const cached = new Set(library.snapshots().map((s) => s.repoId));
+      return CATALOGUE.map((m) => ({ ...m, downloaded: cached.has(m.repoId) }));
+    },
+    'models.pull': async ({ repoId, revision }) => pulls.start(repoId, revision),
+    'models.cancelPull': async ({ pullId }) => pulls.cancel(pullId),
+    'models.pulls': async () => pulls.list(),
+    'models.hubToken': async () => tokenStatus(),
+    'models.setHubToken': async ({ token }) => {
+      storeToken(tokenStore, token);
+      return tokenStatus();
+    },
+    'models.clearHubToken': async () => {
+      tokenStore?.clear();
+      return tokenStatus();
     },
   };
+  return { handlers, library, pulls };
 }

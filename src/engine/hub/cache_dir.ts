@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 /**
  * The Hugging Face cache layout, shared with Python tools (huggingface_hub, transformers):
@@ -87,4 +87,45 @@ export function cachedRef(cacheDir: string, repoId: string, ref: string): string
   const file = join(repoCacheDir(cacheDir, repoId), 'refs', ref);
   if (!existsSync(file)) return undefined;
   return readFileSync(file, 'utf8').trim() || undefined;
+}
+
+function realFiles(dir: string, out: Set<string>): void {
+  for (const name of listDir(dir)) {
+    const p = join(dir, name);
+    if (isDir(p)) realFiles(p, out);
+    else {
+      try {
+        out.add(realpathSync(p));
+      } catch {
+        // dangling link: nothing to keep
+      }
+    }
+  }
+}
+
+/**
+ * Deletes one snapshot of a cached repo as `huggingface-cli delete-cache` would: the snapshot
+ * folder, the blobs no other snapshot links to, and the refs pointing at it; the whole repo
+ * folder when it was the last snapshot.
+ */
+export function deleteCachedSnapshot(cacheDir: string, repoId: string, revision: string): void {
+  const repoDir = repoCacheDir(cacheDir, repoId);
+  const snapDir = join(repoDir, 'snapshots', revision);
+  const mine = new Set<string>();
+  realFiles(snapDir, mine);
+  const kept = new Set<string>();
+  for (const other of listDir(join(repoDir, 'snapshots'))) if (other !== revision) realFiles(join(repoDir, 'snapshots', other), kept);
+  rmSync(snapDir, { recursive: true, force: true });
+  const blobs = join(repoDir, 'blobs');
+  const blobsDir = existsSync(blobs) ? realpathSync(blobs) + sep : undefined;
+  // Only blobs of this repo are deleted, never a file a link points to elsewhere.
+  if (blobsDir) for (const f of mine) if (!kept.has(f) && f.startsWith(blobsDir)) rmSync(f, { force: true });
+  for (const ref of listDir(join(repoDir, 'refs'))) {
+    try {
+      if (readFileSync(join(repoDir, 'refs', ref), 'utf8').trim() === revision) rmSync(join(repoDir, 'refs', ref), { force: true });
+    } catch {
+      // folders under refs/ (pull requests) are left alone
+    }
+  }
+  if (listDir(join(repoDir, 'snapshots')).length === 0) rmSync(repoDir, { recursive: true, force: true });
 }
