@@ -1,5 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { SpsError } from '../shared/errors.js';
+import { DEVICE_KINDS, type DeviceKind } from '../shared/job.js';
+import { requireProvider } from '../engine/runtime/providers.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -23,6 +25,16 @@ export function intFlag(value: string | undefined, flag: string, dflt: number, m
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new SpsError('INVALID_ARGUMENT', `--${flag} must be an integer ≥ ${min}, got "${value}"`, { location: { field: `--${flag}` } });
   return n;
+}
+
+/**
+ * `--device`: one of the job's device kinds, refused before any model loads when it cannot
+ * run here (a software WebGPU adapter only as `webgpu-software`).
+ */
+export async function deviceFlag(value: string | undefined): Promise<DeviceKind> {
+  const device = choiceFlag(value, 'device', DEVICE_KINDS, 'cpu');
+  await requireProvider(device);
+  return device;
 }
 
 export function choiceFlag<T extends string>(value: string | undefined, flag: string, choices: readonly T[], dflt: T): T {

@@ -4,7 +4,7 @@ import { ServiceContext, type ServicesOptions } from './context.js';
 import { datasetsService } from './datasets.js';
 import { exportsService } from './exports.js';
 import { inferenceService } from './inference.js';
-import { jobsService } from './jobs.js';
+import { jobsService } from './jobs/index.js';
 import { modelsService } from './models.js';
 import { systemService } from './system.js';
 

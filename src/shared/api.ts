@@ -3,7 +3,7 @@
  * server over WebSocket). Channel → request → response, plus event streams. Payloads are plain
  * JSON. Both sides use the same request validators (api_validate.ts).
  */
-import type { JobConfig, TaskKind } from './job.js';
+import type { DeviceKind, JobConfig, TaskKind } from './job.js';
 import type { RunStatus, SerializedError, TrainingEvent } from './training_events.js';
 
 export interface ModelEntry {
@@ -160,9 +160,15 @@ export interface PredictionDTO {
 export type ExportFormat = 'peft' | 'safetensors' | 'npy' | 'json' | 'card';
 
 export interface ProviderInfo {
-  name: 'cpu' | 'cuda' | 'dml' | 'webgpu';
+  name: DeviceKind;
   available: boolean;
   reason?: string;
+  /** The WebGPU adapter: its name, driver and kind (a real GPU or a software renderer). */
+  adapter?: { name?: string; driver?: string; kind: 'gpu' | 'software' | 'unknown'; shaderF16: boolean };
+  /** Never offered or picked by itself, only when chosen by name (a software WebGPU adapter). */
+  explicitOnly?: boolean;
+  /** Runs half precision (what precision "auto" picks fp16 by). */
+  fp16?: boolean;
 }
 
 export interface SystemInfo {

@@ -5,7 +5,9 @@
 export type TaskKind = 'classification' | 'generation' | 'lm';
 export type InitKind = 'random' | 'vocab' | 'text' | 'labels' | 'file';
 export type ScheduleKind = 'constant' | 'linear' | 'cosine';
-export type DeviceKind = 'cpu' | 'cuda' | 'dml' | 'webgpu';
+/** `webgpu-software`: WebGPU allowed on a software adapter (lavapipe …), only when asked for by name. */
+export type DeviceKind = 'cpu' | 'cuda' | 'dml' | 'webgpu' | 'webgpu-software';
+export const DEVICE_KINDS: readonly DeviceKind[] = ['cpu', 'cuda', 'dml', 'webgpu', 'webgpu-software'];
 export type DataFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet' | 'text';
 
 export type TaskConfig =
@@ -180,6 +182,6 @@ export function validateJob(value: unknown): FieldError[] {
   num(t, 'training', 'evalBatchSize', 1, 65536, true);
   if (typeof t.appendEos !== 'boolean') err('training.appendEos', 'must be true or false');
   if (t.metric !== undefined && typeof t.metric !== 'string') err('training.metric', 'must be a metric name');
-  oneOf(j, 'job', 'device', ['cpu', 'cuda', 'dml', 'webgpu']);
+  oneOf(j, 'job', 'device', DEVICE_KINDS);
   return errs;
 }

@@ -23,6 +23,8 @@ export const SYSTEM_INFO: SystemInfo = {
   platform: 'linux-x64',
   providers: [
     { name: 'cpu', available: true },
+    { name: 'webgpu', available: false, reason: 'the only WebGPU adapter here is a software renderer', adapter: { name: 'llvmpipe (LLVM 19)', driver: 'libvulkan_lvp.so', kind: 'software', shaderF16: true } },
+    { name: 'webgpu-software', available: true, explicitOnly: true, fp16: true, adapter: { name: 'llvmpipe (LLVM 19)', driver: 'libvulkan_lvp.so', kind: 'software', shaderF16: true } },
     { name: 'cuda', available: false, reason: 'CUDA 12 is not installed' },
   ],
   paths: { data: '/data', runs: '/data/runs', models: '/data/models' },

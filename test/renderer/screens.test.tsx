@@ -80,6 +80,8 @@ describe('settings', () => {
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe('light'));
     expect((screen.getByTestId('theme-light') as HTMLInputElement).checked).toBe(true);
     expect(screen.getByTestId('system-info').textContent).toMatch(/CUDA 12 is not installed/);
+    // the WebGPU adapter's name and kind
+    expect(screen.getByTestId('device-info-webgpu-software').textContent).toBe('webgpu-software: available: llvmpipe (LLVM 19) [software renderer, libvulkan_lvp.so]; fp16; only when asked for by name');
   });
 
   it('starts with the saved theme', async () => {

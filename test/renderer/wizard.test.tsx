@@ -216,6 +216,9 @@ describe('wizard', () => {
     // the unavailable device is disabled and says why
     expect((screen.getByTestId('device-cuda') as HTMLInputElement).disabled).toBe(true);
     expect(screen.getByText(/CUDA 12 is not installed/)).toBeTruthy();
+    // a software WebGPU adapter is never offered as a device
+    expect((screen.getByTestId('device-webgpu') as HTMLInputElement).disabled).toBe(true);
+    expect(screen.queryByTestId('device-webgpu-software')).toBeNull();
     // Enter submits the step
     fireEvent.submit(screen.getByTestId('field-lr-input').closest('form')!);
     expect(screen.getByTestId('step-review')).toBeTruthy();

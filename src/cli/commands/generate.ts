@@ -1,17 +1,18 @@
 import { SpsError } from '../../shared/errors.js';
 import { loadModel } from '../../engine/models/load_model.js';
 import { readSoftPrompt } from '../../engine/tuning/prompt_file.js';
-import { choiceFlag, intFlag, parseFlags, requireFlag } from '../args.js';
+import { choiceFlag, deviceFlag, intFlag, parseFlags, requireFlag } from '../args.js';
 import type { CliIO } from '../io.js';
 
-export const generateHelp = `sps generate --model DIR [--soft-prompt FILE] [--text "..."] --max-new-tokens N [sampling] [--dtype float32|float64] [--json]
+export const generateHelp = `sps generate --model DIR [--soft-prompt FILE] [--text "..."] --max-new-tokens N [sampling] [--dtype float32|float64] [--device D] [--json]
 
 Continues --text (from BOS when no text) with the model, optionally with a soft prompt (a
 .safetensors file with prompt_embeddings, a PEFT adapter folder, .npy or .json) in front.
 Streams the text as it is generated; stops at the model's end token (or BOS, which starts a
 new document) or after N new tokens.
 Sampling: --temperature T (0 = greedy, the default) --top-k K --top-p P --seed S
---json prints one line {"ids": [...], "text": "...", "stopped": bool}.`;
+--json prints one line {"ids": [...], "text": "...", "stopped": bool}.
+--device cpu|webgpu|cuda|webgpu-software as for \`sps tune\` (float64 needs cpu).`;
 
 export const SAMPLING_FLAGS = {
   temperature: { type: 'string' },
@@ -50,15 +51,18 @@ export async function generateCommand(argv: string[], io: CliIO): Promise<number
     text: { type: 'string' },
     'max-new-tokens': { type: 'string' },
     dtype: { type: 'string' },
+    device: { type: 'string' },
     json: { type: 'boolean' },
     ...SAMPLING_FLAGS,
   }, 'generate');
+  const device = await deviceFlag(values.device);
   const model = loadModel(requireFlag(values.model, 'model', 'generate'));
   const maxNewTokens = intFlag(requireFlag(values['max-new-tokens'], 'max-new-tokens', 'generate'), 'max-new-tokens', 0);
   const dtype = choiceFlag(values.dtype, 'dtype', ['float32', 'float64'] as const, 'float32');
+  if (dtype === 'float64' && device !== 'cpu') throw new SpsError('INVALID_ARGUMENT', `--dtype float64 runs only on the CPU provider (GPU providers have no double kernels)`, { location: { field: '--dtype' }, hint: 'use --device cpu, or --dtype float32' });
   const sampling = samplingFrom(values);
   const prompt = values['soft-prompt'] ? readSoftPrompt(values['soft-prompt'], model.spec.hiddenSize) : undefined;
-  const r = await streamContinuation(model, prompt, values.text ?? '', { maxNewTokens, dtype, sampling, ...(values.json ? {} : { write: (d: string) => io.stdout(d) }) });
+  const r = await streamContinuation(model, prompt, values.text ?? '', { maxNewTokens, dtype, provider: device, sampling, ...(values.json ? {} : { write: (d: string) => io.stdout(d) }) });
   if (values.json) io.stdout(JSON.stringify(r) + '\n');
   else io.stdout('\n');
   return 0;

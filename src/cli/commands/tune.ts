@@ -3,6 +3,7 @@ import { JOB_DEFAULTS, type JobConfig, type TaskConfig } from '../../shared/job.
 import { readJsonFile } from '../../engine/files.js';
 import { builtinModelDir } from '../../engine/models/builtin.js';
 import { checkJob, createRun } from '../../engine/tuning/run.js';
+import { requireProvider } from '../../engine/runtime/providers.js';
 import { parseFlags, requireFlag } from '../args.js';
 import { followRun } from '../follow_run.js';
 import type { CliIO } from '../io.js';
@@ -27,7 +28,7 @@ Training:
   --lr LR (0.03)  --steps N | --epochs N  --batch B (8)  --grad-accum K (1)  --warmup-ratio R (0.06)
   --schedule constant|linear|cosine (linear)  --weight-decay W (0)  --max-grad-norm G (1)
   --max-length L (256)  --eval-every N (50)  --checkpoint-every N (50)  --patience P (0: off)
-  --metric NAME (accuracy / val_loss)  --seed S (42)  --append-eos  --device cpu|webgpu (cpu; webgpu experimental)
+  --metric NAME (accuracy / val_loss)  --seed S (42)  --append-eos  --device cpu|webgpu|cuda|webgpu-software (cpu)
 Output:
   --json                 JSON-lines events instead of text
 
@@ -175,9 +176,8 @@ export async function tuneCommand(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseFlags(argv, FLAGS, 'tune');
   const out = requireFlag(values.out, 'out', 'tune');
   const job = jobFromFlags(values as Values);
-  // WebGPU (onnxruntime-node's bundled provider, through Vulkan/Metal/D3D12) is experimental:
-  // checked on an NVIDIA H200 (bench/device/README.md). CUDA and DirectML are not wired yet.
-  if (job.device !== 'cpu' && job.device !== 'webgpu') throw new SpsError('PROVIDER_UNAVAILABLE', `device "${job.device}" is not available yet`, { location: { field: '--device' }, hint: 'use --device cpu (or the experimental --device webgpu)' });
+  // Refused here, before the run folder exists, when the device cannot run on this machine.
+  await requireProvider(job.device);
   createRun(out, job);
   return followRun(out, { resume: false, json: !!values.json, io, tty: !values.json && process.stdout.isTTY === true });
 }

@@ -1,5 +1,6 @@
 import { SpsError } from '../../shared/errors.js';
 import type { LoadedModel } from '../models/load_model.js';
+import type { ProviderName } from '../runtime/session.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
 import { CachedGenerator } from './cached_generator.js';
 import type { SamplingOptions } from './sampling.js';
@@ -8,6 +9,8 @@ import { stopTokenIds } from './stop_tokens.js';
 export interface ContinuationOptions {
   maxNewTokens: number;
   dtype: 'float32' | 'float64';
+  /** Execution provider of the generator created here (default cpu). */
+  provider?: ProviderName;
   sampling: SamplingOptions & { seed?: number };
   /** Text deltas as they become printable (a multi-byte character is held back until complete). */
   write?: (delta: string) => void;
@@ -41,7 +44,7 @@ export async function streamContinuation(model: LoadedModel, prompt: SoftPrompt 
       hint: `use ${fields.maxNewTokens} ${context - n - inputIds.length} or less`,
     });
   }
-  const gen = opts.generator ?? (await CachedGenerator.create(model, { dtype: opts.dtype }));
+  const gen = opts.generator ?? (await CachedGenerator.create(model, { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}) }));
   try {
     // Decode input + new tokens and cut the decoded input, so the first new token keeps its
     // leading space (decoding new ids alone strips it, as the tokenizer's decoder does).

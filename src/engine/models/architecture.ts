@@ -17,6 +17,12 @@ export interface Architecture {
   addPositions(ctx: BuildContext, h: Value, inputs: AttentionInputs): Value;
   /** The decoder blocks on flattened rows [B·T, d] → [B·T, d] (before the final norm). */
   blocks(ctx: BuildContext, h: Value, inputs: AttentionInputs): Value;
+  /** One decoder block (layer `layer`) on flattened rows [B·T, d] → [B·T, d]. */
+  block(ctx: BuildContext, h: Value, layer: number, inputs: AttentionInputs): Value;
+  /** The prefix of every tensor name of layer `layer`, e.g. `model.layers.3.`. */
+  layerPrefix(layer: number): string;
+  /** Tensor names the embedding reads: token rows, and learned position rows (gpt2). */
+  embeddingTensors(spec: ModelSpec): { tokens: string; positions?: string };
   finalNorm(ctx: BuildContext, h: Value): Value;
   /** Logits [K, V] for rows [K, d]. */
   lmHead(ctx: BuildContext, h: Value): Value;

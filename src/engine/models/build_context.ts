@@ -2,7 +2,7 @@ import { SpsError } from '../../shared/errors.js';
 import type { DType } from '../onnx/dtype.js';
 import type { Graph, Value } from '../onnx/graph.js';
 import * as op from '../onnx/ops/index.js';
-import type { SafetensorsDType } from '../weights/safetensors_read.js';
+import type { SafetensorsDType, TensorInfo } from '../weights/safetensors_read.js';
 import { relativeWeightPath, type WeightIndex } from '../weights/weight_index.js';
 import type { ModelSpec } from './spec.js';
 
@@ -34,10 +34,19 @@ export class BuildContext {
         hint: 'quantised or integer weights are not supported; use a float checkpoint',
       });
     }
-    const ext = this.graph.external(name, { dtype: storage, shape: info.shape, location: relativeWeightPath(this.weights, info), offset: info.byteOffset, length: info.byteLength });
-    const v = op.cast(ext, this.dtype);
+    const v = this.weightValue(name, info, storage);
     this.cache.set(name, v);
     return v;
+  }
+
+  /**
+   * How a checked weight enters the graph. Here: an external initializer in the safetensors
+   * file, cast to the compute dtype. Layer-wise graphs override this to take weights as graph
+   * inputs instead (src/engine/graphs/layerwise/fed_weights.ts).
+   */
+  protected weightValue(name: string, info: TensorInfo, storage: DType): Value {
+    const ext = this.graph.external(name, { dtype: storage, shape: info.shape, location: relativeWeightPath(this.weights, info), offset: info.byteOffset, length: info.byteLength });
+    return op.cast(ext, this.dtype);
   }
 
   /** A weight if the checkpoint has it (optional biases), else undefined. */

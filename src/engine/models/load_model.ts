@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SpsError } from '../../shared/errors.js';
 import { fileError } from '../files.js';
-import { openWeightIndex, type WeightIndex } from '../weights/weight_index.js';
+import { checkWeightLocations, openWeightIndex, type WeightIndex } from '../weights/weight_index.js';
 import type { Architecture } from './architecture.js';
 import { configPath, readModelConfig, type RawConfig } from './model_config.js';
 import { architectureFor } from './registry.js';
@@ -35,6 +35,7 @@ export function loadModel(modelDir: string): LoadedModel {
   const arch = architectureFor(config.model_type, file);
   const spec = arch.parseConfig(config, file);
   const weights = openWeightIndex(dir);
+  checkWeightLocations(weights);
   const tokenizer = loadTokenizer(dir);
   return { dir, config, spec, arch, weights, tokenizer };
 }

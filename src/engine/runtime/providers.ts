@@ -1,15 +1,23 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { SpsError } from '../../shared/errors.js';
 import { Graph } from '../onnx/graph.js';
 import * as op from '../onnx/ops/index.js';
 import { GraphSession, tensor, type ProviderName } from './session.js';
+import { webgpuProbe, type WebGpuAdapter, type WebGpuProbe } from './webgpu_adapter.js';
 
 export interface ProviderStatus {
   name: ProviderName;
   available: boolean;
   /** Why not, and what to do, when unavailable. */
   reason?: string;
+  /** The WebGPU adapter behind webgpu / webgpu-software. */
+  adapter?: WebGpuAdapter;
+  /** Usable, but never offered or picked by itself: only when asked for by name (software adapters). */
+  explicitOnly?: boolean;
+  /** Half-precision compute runs on it (what `--precision auto` picks fp16 by). */
+  fp16?: boolean;
 }
 
 /** A one-node graph: enough to make onnxruntime load a provider and find a device. */
@@ -41,6 +49,37 @@ function cudaInstalled(): boolean {
   }
 }
 
+function describeAdapter(a: WebGpuAdapter): string {
+  return `${a.name ?? 'adapter not identified'}${a.driver ? ` via ${a.driver}` : ''}`;
+}
+
+/** The two WebGPU entries: a real GPU is `webgpu`; a software renderer only `webgpu-software`. */
+export function webgpuStatuses(probe: WebGpuProbe): ProviderStatus[] {
+  if (!probe.ok) {
+    const reason = /adapter/i.test(probe.reason) ? `no WebGPU adapter was found (${probe.reason.split('\n')[0]})` : probe.reason;
+    return [
+      { name: 'webgpu', available: false, reason },
+      { name: 'webgpu-software', available: false, reason },
+    ];
+  }
+  const a = probe.adapter;
+  if (a.kind === 'software') {
+    return [
+      {
+        name: 'webgpu',
+        available: false,
+        adapter: a,
+        reason: `the only WebGPU adapter here is a software renderer (${describeAdapter(a)}), tens of times slower than --device cpu; use --device cpu (or --device webgpu-software to run on it anyway)`,
+      },
+      { name: 'webgpu-software', available: true, adapter: a, explicitOnly: true, fp16: a.shaderF16 },
+    ];
+  }
+  return [
+    { name: 'webgpu', available: true, adapter: a, fp16: a.shaderF16 },
+    { name: 'webgpu-software', available: false, adapter: a, reason: `WebGPU runs on a real GPU here (${describeAdapter(a)}): use --device webgpu` },
+  ];
+}
+
 let cached: Promise<ProviderStatus[]> | undefined;
 
 /**
@@ -51,9 +90,9 @@ let cached: Promise<ProviderStatus[]> | undefined;
 export function probeProviders(): Promise<ProviderStatus[]> {
   cached ??= (async () => {
     const out: ProviderStatus[] = [{ name: 'cpu', available: true }];
-    out.push(await tryProvider('webgpu'));
+    out.push(...webgpuStatuses(await webgpuProbe()));
     if (process.platform === 'linux' && process.arch === 'x64') {
-      out.push(cudaInstalled() ? { name: 'cuda', available: false, reason: 'the CUDA provider is installed but not wired into training yet' } : { name: 'cuda', available: false, reason: 'not installed: run `npm run setup:cuda` (CUDA 12 + cuDNN 9)' });
+      out.push(cudaInstalled() ? { ...(await tryProvider('cuda')), fp16: true } : { name: 'cuda', available: false, reason: 'not installed: run `npm run setup:cuda` (CUDA 12 + cuDNN 9)' });
     } else {
       out.push({ name: 'cuda', available: false, reason: `onnxruntime-node publishes CUDA only for linux-x64 (this is ${process.platform}-${process.arch})` });
     }
@@ -61,4 +100,16 @@ export function probeProviders(): Promise<ProviderStatus[]> {
     return out;
   })();
   return cached;
+}
+
+/**
+ * Refuses a device that cannot run here, before any model is loaded: the error says why and
+ * what to use instead. `webgpu` on a software adapter is refused (use `webgpu-software`).
+ */
+export async function requireProvider(name: ProviderName, field = '--device'): Promise<ProviderStatus> {
+  if (name === 'cpu') return { name, available: true };
+  const status = (await probeProviders()).find((p) => p.name === name);
+  if (!status) throw new SpsError('PROVIDER_UNAVAILABLE', `unknown device "${name}"`, { location: { field }, hint: 'run `sps devices` to list the devices' });
+  if (!status.available) throw new SpsError('PROVIDER_UNAVAILABLE', `device ${name} is unavailable here: ${status.reason ?? ''}`, { location: { field }, hint: 'run `sps devices` to see what works here, or use --device cpu' });
+  return status;
 }

@@ -3,8 +3,13 @@ import { SpsError } from '../../shared/errors.js';
 import type { DType } from '../onnx/dtype.js';
 import type { Graph } from '../onnx/graph.js';
 import { serializeModel } from '../onnx/serialize.js';
+import { webgpuProbe } from './webgpu_adapter.js';
 
-export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'webgpu';
+/**
+ * `webgpu` runs only on a real GPU; `webgpu-software` is WebGPU that may run on a software
+ * adapter (lavapipe, SwiftShader, WARP): asked for by name, for tests and CI.
+ */
+export type ProviderName = 'cpu' | 'cuda' | 'dml' | 'webgpu' | 'webgpu-software';
 
 export interface SessionOptions {
   /** Execution provider; there is no silent fallback (DESIGN.md §3). */
@@ -60,13 +65,16 @@ export class GraphSession {
 
   static async create(graph: Graph, opts: SessionOptions = {}): Promise<GraphSession> {
     const provider = opts.provider ?? 'cpu';
+    if (provider === 'webgpu') await refuseSoftwareAdapter();
     const bytes = serializeModel(graph);
     const sessionExtra: Record<string, string> = {};
     if (opts.externalDataFolder) sessionExtra.model_external_initializers_file_folder_path = opts.externalDataFolder;
     if (opts.disablePrepacking) sessionExtra.disable_prepacking = '1';
     const options: ort.InferenceSession.SessionOptions = {
-      executionProviders: [provider],
+      executionProviders: [provider === 'webgpu-software' ? 'webgpu' : provider],
       graphOptimizationLevel: opts.optimizationLevel ?? 'all',
+      // Errors only: GPU providers warn on every session that shape ops run on the CPU (by design).
+      logSeverityLevel: 3,
       extra: { session: sessionExtra },
       ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
       ...(opts.optimizedModelPath ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),
@@ -77,7 +85,7 @@ export class GraphSession {
       session = await ort.InferenceSession.create(bytes, options);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      if (provider === 'webgpu' && /adapter/i.test(msg)) {
+      if (provider.startsWith('webgpu') && /adapter/i.test(msg)) {
         // Dawn found no GPU it can drive: the common case on machines without GPU drivers.
         throw new SpsError('PROVIDER_UNAVAILABLE', 'no WebGPU adapter was found on this machine', {
           hint: 'WebGPU needs a GPU with Vulkan (Linux), Metal (macOS) or D3D12 (Windows) drivers; use --device cpu',
@@ -117,6 +125,16 @@ export class GraphSession {
 
   async release(): Promise<void> {
     await this.session.release();
+  }
+}
+
+/** `webgpu` never lands on a software renderer by itself (DESIGN: no silent slow path). */
+async function refuseSoftwareAdapter(): Promise<void> {
+  const probe = await webgpuProbe();
+  if (probe.ok && probe.adapter.kind === 'software') {
+    throw new SpsError('PROVIDER_UNAVAILABLE', `the only WebGPU adapter here is a software renderer (${probe.adapter.name ?? 'unknown'}), tens of times slower than the CPU provider`, {
+      hint: 'use --device cpu, or --device webgpu-software to run on it anyway',
+    });
   }
 }
 

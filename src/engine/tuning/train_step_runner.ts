@@ -1,9 +1,12 @@
-import { totalmem } from 'node:os';
+import { freemem, totalmem } from 'node:os';
+import { estimateTrainMemory } from '../../shared/memory_estimate.js';
 import type { TokenizedExample } from '../data/example.js';
 import { labelledBatch } from '../graphs/feeds.js';
 import { buildTrainStepGraph, TRAIN_OUTPUT } from '../graphs/train_step.js';
 import { INPUT } from '../graphs/transformer.js';
+import { LayerwiseTrainStep } from '../layerwise/train_step.js';
 import type { LoadedModel } from '../models/load_model.js';
+import { memoryShapeOf } from '../models/memory_shape.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type ProviderName } from '../runtime/session.js';
 import type { SoftPrompt } from './soft_prompt.js';
@@ -20,6 +23,36 @@ export interface ComputeOptions {
   provider?: ProviderName;
   /** Let onnxruntime keep pre-packed copies of the weights (default: shouldPrepack). */
   prepack?: boolean;
+  /**
+   * 'keep': one whole-model graph that keeps every activation for the backward (fastest while
+   * it fits); 'layerwise': memory bounded by one layer (recomputation, streamed weights,
+   * chunked LM head; src/engine/layerwise); 'auto' (default): chooseStrategy.
+   */
+  strategy?: StepStrategy | 'auto';
+  /** The batch shape the runner will see, so 'auto' can estimate the keep-everything peak. */
+  workload?: StepWorkload;
+  /** layerwise only: label rows per LM-head chunk (default: from a 64 MiB logit budget). */
+  headChunkRows?: number;
+}
+
+export type StepStrategy = 'keep' | 'layerwise';
+
+export interface StepWorkload {
+  batch: number;
+  /** Longest sequence in tokens (without the virtual tokens). */
+  seqLen: number;
+  /** Labelled rows per batch (at most batch × seqLen). */
+  labelRows: number;
+}
+
+/**
+ * Keep everything while its estimated peak stays under a quarter of the machine's free memory
+ * (the rest is for the OS, the app and other work); stream layer by layer otherwise.
+ */
+export function chooseStrategy(model: LoadedModel, numVirtualTokens: number, workload: StepWorkload | undefined, memory = { free: freemem(), total: totalmem() }): StepStrategy {
+  const w = workload ?? { batch: 8, seqLen: 256, labelRows: 8 * 256 };
+  const keep = estimateTrainMemory(memoryShapeOf(model), { ...w, virtualTokens: numVirtualTokens, strategy: 'keep', prepack: shouldPrepack(model, memory.total) });
+  return keep.totalBytes < memory.free / 4 ? 'keep' : 'layerwise';
 }
 
 /**
@@ -34,28 +67,61 @@ export function shouldPrepack(model: LoadedModel, totalMemory = totalmem()): boo
   return 2 * bytes < totalMemory / 8;
 }
 
-/** A compiled train-step graph for one model and prompt length. */
-export class TrainStepRunner {
-  private constructor(
-    readonly model: LoadedModel,
-    readonly numVirtualTokens: number,
-    readonly dtype: 'float32' | 'float64',
+interface StepImpl {
+  step(prompt: SoftPrompt, examples: readonly TokenizedExample[]): Promise<LossAndGrad>;
+  release(): Promise<void>;
+}
+
+/** The keep-everything step: one whole-model train-step graph (graphs/train_step.ts). */
+class WholeGraphStep implements StepImpl {
+  constructor(
+    private readonly model: LoadedModel,
+    private readonly numVirtualTokens: number,
+    private readonly dtype: 'float32' | 'float64',
     private readonly session: GraphSession,
   ) {}
 
-  static async create(model: LoadedModel, numVirtualTokens: number, opts: ComputeOptions): Promise<TrainStepRunner> {
-    const graph = buildTrainStepGraph(model, { numVirtualTokens, dtype: opts.dtype });
-    const prepack = opts.prepack ?? shouldPrepack(model);
-    const session = await createModelSession(graph, model.dir, { ...opts, prepack });
-    return new TrainStepRunner(model, numVirtualTokens, opts.dtype, session);
-  }
-
-  /** Loss and gradient for one batch. */
   async step(prompt: SoftPrompt, examples: readonly TokenizedExample[]): Promise<LossAndGrad> {
     const batch = labelledBatch(this.model.spec, this.numVirtualTokens, examples, padIdOf(this.model));
     const data = this.dtype === 'float32' ? Float32Array.from(prompt.data) : prompt.data;
     const out = await this.session.run({ ...batch.feeds, [INPUT.prompt]: tensor(this.dtype, [prompt.numVirtualTokens, prompt.dim], data) });
     return { loss: Number(out[TRAIN_OUTPUT.loss]!.data[0]), grad: Float64Array.from(out[TRAIN_OUTPUT.grad]!.data as Float32Array), numLabelTokens: batch.numLabelTokens };
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+}
+
+/** A compiled train step for one model and prompt length, keep-everything or layer-wise. */
+export class TrainStepRunner {
+  private constructor(
+    readonly model: LoadedModel,
+    readonly numVirtualTokens: number,
+    readonly dtype: 'float32' | 'float64',
+    readonly strategy: StepStrategy,
+    private readonly impl: StepImpl,
+  ) {}
+
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: ComputeOptions): Promise<TrainStepRunner> {
+    const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseStrategy(model, numVirtualTokens, opts.workload) : opts.strategy;
+    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}) };
+    let impl: StepImpl;
+    if (strategy === 'layerwise') {
+      const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}) });
+      const padId = padIdOf(model);
+      impl = { step: (prompt, examples) => lw.step(prompt, examples, padId), release: () => lw.release() };
+    } else {
+      const graph = buildTrainStepGraph(model, { numVirtualTokens, dtype: opts.dtype });
+      const prepack = opts.prepack ?? shouldPrepack(model);
+      impl = new WholeGraphStep(model, numVirtualTokens, opts.dtype, await createModelSession(graph, model.dir, { ...sessionOpts, prepack }));
+    }
+    return new TrainStepRunner(model, numVirtualTokens, opts.dtype, strategy, impl);
+  }
+
+  /** Loss and gradient for one batch. */
+  step(prompt: SoftPrompt, examples: readonly TokenizedExample[]): Promise<LossAndGrad> {
+    return this.impl.step(prompt, examples);
   }
 
   /**
@@ -69,7 +135,7 @@ export class TrainStepRunner {
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await this.impl.release();
   }
 }
 

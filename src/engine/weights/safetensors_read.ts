@@ -173,7 +173,7 @@ function checkNoOverlap(tensors: Map<string, TensorInfo>, bad: BadFn): void {
   }
 }
 
-function readExactly(fd: number, buf: Uint8Array, position: number, file: string): void {
+export function readExactly(fd: number, buf: Uint8Array, position: number, file: string): void {
   // readSync caps one call at ~2 GiB, so large tensors are read in chunks.
   const CHUNK = 1 << 30;
   let done = 0;

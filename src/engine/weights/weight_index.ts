@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SpsError } from '../../shared/errors.js';
 import { fileError, readJsonFile } from '../files.js';
 import { readSafetensorsHeader, type SafetensorsFile, type TensorInfo } from './safetensors_read.js';
@@ -163,29 +163,60 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * Path of the tensor's file relative to the model folder, as ONNX external data needs.
- * onnxruntime refuses external paths that leave the folder once symlinks are resolved,
- * so check that here with real paths and say what to do (the Hugging Face cache keeps
- * symlinks into ../../blobs).
+ * The folder that ONNX external-data paths are relative to (the session's
+ * `model_external_initializers_file_folder_path`). onnxruntime refuses external paths that
+ * leave that folder once symlinks are resolved. A plain model folder is its own root; a
+ * Hugging Face cache snapshot (`<repo>/snapshots/<revision>`, whose files are symlinks into
+ * `<repo>/blobs/`) is rooted at the cache repo folder, so its weights are memory-mapped from
+ * the blobs where they lie, not copied.
+ */
+export function externalDataRoot(modelDir: string): string {
+  let realDir: string;
+  try {
+    realDir = realpathSync(modelDir);
+  } catch (err) {
+    throw fileError(err, modelDir, 'model folder');
+  }
+  const snapshots = dirname(realDir);
+  const repo = dirname(snapshots);
+  if (basename(snapshots) === 'snapshots' && existsSync(join(repo, 'blobs'))) return repo;
+  return realDir;
+}
+
+/**
+ * Path of the tensor's file relative to `externalDataRoot(index.dir)`, as ONNX external data
+ * needs.
  */
 export function relativeWeightPath(index: WeightIndex, info: TensorInfo): string {
-  let realDir: string;
+  return externalLocation(index.dir, info.file);
+}
+
+/**
+ * Checks up front that onnxruntime will accept every weight file of the folder (so loading
+ * fails with the reason, not the first session).
+ */
+export function checkWeightLocations(index: WeightIndex): void {
+  for (const file of index.files) externalLocation(index.dir, file);
+}
+
+/**
+ * A symlink that resolves outside the external-data root (anywhere but the cache repo folder
+ * for a snapshot) is refused here, with what to do, before onnxruntime refuses it.
+ */
+function externalLocation(modelDir: string, file: string): string {
+  const root = externalDataRoot(modelDir);
   let realFile: string;
   try {
-    realDir = realpathSync(index.dir);
+    realFile = realpathSync(file);
   } catch (err) {
-    throw fileError(err, index.dir, 'model folder');
+    throw fileError(err, file, 'weights file');
   }
-  try {
-    realFile = realpathSync(info.file);
-  } catch (err) {
-    throw fileError(err, info.file, 'weights file');
-  }
-  const rel = relative(realDir, realFile);
+  const rel = relative(root, realFile);
   if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) {
-    throw new SpsError('UNSUPPORTED_MODEL', `weights file resolves to ${realFile}, outside the model folder (it is a symlink)`, {
-      location: { file: info.file },
-      hint: 'onnxruntime refuses weight files outside the model folder; copy the model folder with real files, e.g. `cp -rL <hf-cache-snapshot> <new-folder>`',
+    const where = root === realpathSync(modelDir) ? 'the model folder' : `the Hugging Face cache repo folder ${root}`;
+    throw new SpsError('UNSUPPORTED_MODEL', `weights file resolves to ${realFile}, outside ${where} (it is a symlink)`, {
+      location: { file },
+      hint: `onnxruntime only reads weights inside ${where}; copy the model folder with real files, e.g. \`cp -rL <model-folder> <new-folder>\`, or download it again`,
     });
   }
   // ONNX external-data locations use '/' on every platform.

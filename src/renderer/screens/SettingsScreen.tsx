@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Settings } from '../../shared/api';
+import { describeProvider } from '../../shared/devices';
 import { useStores } from '../api/context';
 import { ErrorBox, Loading } from '../components/common';
 import { useSettings } from '../stores';
@@ -79,8 +80,8 @@ export function SettingsScreen() {
             <h3>Devices</h3>
             <ul>
               {info.data.providers.map((p) => (
-                <li key={p.name}>
-                  <strong>{p.name}</strong>: {p.available ? 'available' : `unavailable — ${p.reason ?? ''}`}
+                <li key={p.name} data-testid={`device-info-${p.name}`}>
+                  <strong>{p.name}</strong>: {describeProvider(p)}
                 </li>
               ))}
             </ul>

@@ -1,7 +1,7 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openWeightIndex, relativeWeightPath, similarNames } from '../../../src/engine/weights/weight_index.js';
+import { checkWeightLocations, externalDataRoot, openWeightIndex, relativeWeightPath, similarNames } from '../../../src/engine/weights/weight_index.js';
 import { readTensorAsFloat32 } from '../../../src/engine/weights/safetensors_read.js';
 import { writeSafetensors, type TensorToWrite } from '../../../src/engine/weights/safetensors_write.js';
 import { expectSpsError } from '../../helpers/errors.js';
@@ -104,17 +104,38 @@ describe('openWeightIndex', () => {
     expect(err.location?.line).toBe(4);
   });
 
-  it('relativeWeightPath refuses a symlink that resolves outside the folder (Hugging Face cache layout)', () => {
+  it('a Hugging Face cache snapshot is rooted at its repo folder: paths into ../../blobs are accepted', () => {
     const root = tmp();
     mkdirSync(join(root, 'blobs'));
     mkdirSync(join(root, 'snapshots', 'abc'), { recursive: true });
     writeSafetensors(join(root, 'blobs', 'deadbeef'), [t('w', [2], 1)]);
     symlinkSync('../../blobs/deadbeef', join(root, 'snapshots', 'abc', 'model.safetensors'));
     const idx = openWeightIndex(join(root, 'snapshots', 'abc'));
-    const w = idx.get('w', [2]); // reading through the link works …
+    const w = idx.get('w', [2]);
     expect(Array.from(readTensorAsFloat32(w))).toEqual([1, 1]);
-    const err = expectSpsError(() => relativeWeightPath(idx, w), 'UNSUPPORTED_MODEL', 'model.safetensors', 'outside the model folder', 'onnxruntime');
+    expect(externalDataRoot(idx.dir)).toBe(realpathSync(root));
+    expect(relativeWeightPath(idx, w)).toBe('blobs/deadbeef');
+    expect(() => checkWeightLocations(idx)).not.toThrow();
+  });
+
+  it('refuses a snapshot symlink that escapes the cache repo folder, and a plain folder\'s symlink out of it', () => {
+    const root = tmp();
+    const repo = join(root, 'models--org--m');
+    mkdirSync(join(repo, 'blobs'), { recursive: true });
+    mkdirSync(join(repo, 'snapshots', 'abc'), { recursive: true });
+    mkdirSync(join(root, 'elsewhere'));
+    writeSafetensors(join(root, 'elsewhere', 'w.safetensors'), [t('w', [2], 1)]);
+    symlinkSync('../../../elsewhere/w.safetensors', join(repo, 'snapshots', 'abc', 'model.safetensors'));
+    const idx = openWeightIndex(join(repo, 'snapshots', 'abc'));
+    const err = expectSpsError(() => checkWeightLocations(idx), 'UNSUPPORTED_MODEL', 'model.safetensors', 'outside the Hugging Face cache repo folder', 'elsewhere');
     expect(err.hint).toContain('cp -rL');
+    expectSpsError(() => relativeWeightPath(idx, idx.get('w')), 'UNSUPPORTED_MODEL', 'outside the Hugging Face cache repo folder');
+
+    const plain = join(root, 'plain');
+    mkdirSync(plain);
+    symlinkSync('../elsewhere/w.safetensors', join(plain, 'model.safetensors'));
+    const err2 = expectSpsError(() => checkWeightLocations(openWeightIndex(plain)), 'UNSUPPORTED_MODEL', 'outside the model folder', 'onnxruntime');
+    expect(err2.hint).toContain('cp -rL');
   });
 
   it('relativeWeightPath accepts a symlinked model folder and symlinks that stay inside it', () => {

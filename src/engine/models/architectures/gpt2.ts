@@ -71,6 +71,9 @@ export const gpt2: Architecture = {
     for (let i = 0; i < ctx.spec.numLayers; i++) x = block(ctx, x, i, inputs);
     return x;
   },
+  block,
+  layerPrefix: (layer) => `transformer.h.${layer}.`,
+  embeddingTensors: () => ({ tokens: 'transformer.wte.weight', positions: 'transformer.wpe.weight' }),
   finalNorm: (ctx, h) => ln(ctx, h, 'transformer.ln_f'),
   lmHead: (ctx, h) => {
     const { vocabSize: V, hiddenSize: d } = ctx.spec;

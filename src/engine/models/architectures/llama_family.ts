@@ -120,6 +120,9 @@ export function llamaFamily(variant: LlamaVariant): Architecture {
       for (let i = 0; i < ctx.spec.numLayers; i++) x = block(ctx, x, i, inputs);
       return x;
     },
+    block,
+    layerPrefix: (layer) => `model.layers.${layer}.`,
+    embeddingTensors: () => ({ tokens: 'model.embed_tokens.weight' }),
     finalNorm: (ctx, h) => rmsNorm(h, ctx.weight('model.norm.weight', [ctx.spec.hiddenSize]), ctx.spec.norm.eps),
     lmHead: (ctx, h) => {
       const { vocabSize: V, hiddenSize: d } = ctx.spec;

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import type { DeviceKind, InitKind, JobConfig, ScheduleKind } from '../../../shared/job';
 import { defaultMetric } from '../../../shared/job';
+import { offeredProviders } from '../../../shared/devices';
 import { useStores } from '../../api/context';
 import { ErrorBox, Loading, NumberField } from '../../components/common';
 import { estimate } from '../../lib/estimates';
@@ -66,7 +67,7 @@ export function TrainingStep() {
     if (job.prompt.init === 'file' && stores.runs.getState().list.status === 'idle') void stores.runs.getState().load();
   }, [job.prompt.init, stores]);
 
-  const providers = info.data?.providers ?? [{ name: 'cpu' as const, available: true }];
+  const providers = offeredProviders(info.data?.providers ?? [{ name: 'cpu' as const, available: true }], job.device);
   const finished = (runs.data ?? []).filter((r) => r.best !== null || r.status === 'completed');
 
   return (
@@ -162,6 +163,7 @@ export function TrainingStep() {
             <label key={p.name} className="radio" title={p.available ? undefined : p.reason}>
               <input type="radio" name="device" value={p.name} checked={job.device === p.name} disabled={!p.available} onChange={() => w().patch((j) => ({ ...j, device: p.name as DeviceKind }))} data-testid={`device-${p.name}`} />
               {p.name}
+              {p.available && p.adapter?.name && <span className="muted small"> ({p.adapter.name})</span>}
               {!p.available && <span className="muted small"> (unavailable: {p.reason ?? 'not installed'})</span>}
             </label>
           ))}

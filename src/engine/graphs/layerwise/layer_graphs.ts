@@ -1,0 +1,75 @@
+import { gradients } from '../../autodiff/gradients.js';
+import { mulDims } from '../../onnx/dims.js';
+import type { DType } from '../../onnx/dtype.js';
+import { Graph, type Value } from '../../onnx/graph.js';
+import * as op from '../../onnx/ops/index.js';
+import type { LoadedModel } from '../../models/load_model.js';
+import { attentionBias, type AttentionInputs } from '../../models/parts/attention.js';
+import { ropeTables } from '../../models/parts/rope.js';
+import { FedWeightContext, type FedWeight } from './fed_weights.js';
+
+/** Input and output names of the per-layer graphs. */
+export const LAYER = {
+  hidden: 'hidden',
+  /** The full attention mask [B, T]: the soft prompt's leading ones, then the tokens' mask. */
+  mask: 'attention_mask',
+  gradOut: 'grad_hidden_out',
+  out: 'hidden_out',
+  gradIn: 'grad_hidden',
+} as const;
+
+/** A graph whose weights are inputs, with the list of what feeds them. */
+export interface FedGraph {
+  graph: Graph;
+  fed: FedWeight[];
+}
+
+interface LayerTrunk {
+  g: Graph;
+  ctx: FedWeightContext;
+  hidden: Value;
+  out: Value;
+}
+
+/**
+ * One decoder block as a graph of its own: hidden [B·T, d] and the full mask [B, T] in,
+ * hidden [B·T, d] out, weights as inputs (built for layer 0; fed any layer's tensors).
+ * Positions run 0..T-1, as in the whole-model graphs (the prompt takes 0..n-1).
+ */
+function layerTrunk(model: LoadedModel, name: string, dtype: DType): LayerTrunk {
+  const { spec, arch } = model;
+  const g = new Graph(name);
+  const ctx = new FedWeightContext(g, spec, model.weights, dtype, { prefix: arch.layerPrefix(0), prefixOf: (i) => arch.layerPrefix(i) });
+  const mask = g.input(LAYER.mask, 'int64', ['B', 'T']);
+  const hidden = g.input(LAYER.hidden, dtype, [mulDims('B', 'T'), spec.hiddenSize]);
+  const positions = op.arange('T', mask);
+  const inputs: AttentionInputs = {
+    B: 'B',
+    T: 'T',
+    positions,
+    bias: attentionBias(positions, positions, dtype, { keyMask: mask, ...(spec.slidingWindow !== undefined ? { slidingWindow: spec.slidingWindow } : {}) }),
+    ...(spec.positions.kind === 'rope' ? { rope: ropeTables(positions, spec.positions.rope, dtype) } : {}),
+  };
+  return { g, ctx, hidden, out: arch.block(ctx, hidden, 0, inputs) };
+}
+
+/** The forward of one layer: `hidden` → `hidden_out`. */
+export function buildLayerForwardGraph(model: LoadedModel, opts: { dtype: DType }): FedGraph {
+  const t = layerTrunk(model, 'layer_forward', opts.dtype);
+  t.g.output(t.out, LAYER.out);
+  return { graph: t.g, fed: t.ctx.fed };
+}
+
+/**
+ * The backward of one layer with its forward recomputed inside: `hidden` (the layer's saved
+ * input) and `grad_hidden_out` (d loss / d its output) → `grad_hidden` (d loss / d its input).
+ * Only this layer's intermediates are alive while it runs: the memory of the layer-wise train
+ * step is one layer's activations plus the L saved hidden states.
+ */
+export function buildLayerBackwardGraph(model: LoadedModel, opts: { dtype: DType }): FedGraph {
+  const t = layerTrunk(model, 'layer_backward', opts.dtype);
+  const gradOut = t.g.input(LAYER.gradOut, opts.dtype, t.out.shape);
+  const [gradIn] = gradients(t.out, [t.hidden], gradOut);
+  t.g.output(gradIn!, LAYER.gradIn);
+  return { graph: t.g, fed: t.ctx.fed };
+}

@@ -1,0 +1,83 @@
+import type { TokenizedExample } from '../data/example.js';
+import { labelledBatch } from '../graphs/feeds.js';
+import { INPUT } from '../graphs/transformer.js';
+import type { LoadedModel } from '../models/load_model.js';
+import type { ModelSessionOptions } from '../runtime/model_session.js';
+import type { SoftPrompt } from '../tuning/soft_prompt.js';
+import { WeightStream } from '../weights/weight_stream.js';
+import { HeadChunks } from './head_chunks.js';
+import { HostEmbedding } from './host_embedding.js';
+import { fullMask, LayerStack } from './layer_stack.js';
+
+export interface StepResult {
+  loss: number;
+  grad: Float64Array;
+  numLabelTokens: number;
+}
+
+/**
+ * The train step with memory bounded by one layer (issue 9): the forward runs layer by layer
+ * keeping only each layer's input hidden state; the LM head and loss run over the label rows in
+ * chunks; the backward re-runs one layer's forward and backward at a time from the top, fed the
+ * saved input and the upstream gradient. Weights are streamed from the safetensors files one
+ * layer at a time and never held for the whole model. Same loss and gradient as the
+ * whole-model graph (train_step.ts), to rounding.
+ *
+ * Cost: one extra forward of the blocks (≈ +1/3 of a step), no weight pre-packing.
+ */
+export class LayerwiseTrainStep {
+  private constructor(
+    readonly model: LoadedModel,
+    readonly numVirtualTokens: number,
+    readonly dtype: 'float32' | 'float64',
+    private readonly stream: WeightStream,
+    private readonly embedding: HostEmbedding,
+    private readonly layers: LayerStack,
+    private readonly head: HeadChunks,
+  ) {}
+
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions & { headChunkRows?: number }): Promise<LayerwiseTrainStep> {
+    const stream = new WeightStream();
+    const layers = await LayerStack.create(model, stream, { ...opts, backward: true });
+    const head = await HeadChunks.create(model, stream, { ...opts, grad: true, ...(opts.headChunkRows ? { rowsPerChunk: opts.headChunkRows } : {}) });
+    return new LayerwiseTrainStep(model, numVirtualTokens, opts.dtype, stream, new HostEmbedding(model), layers, head);
+  }
+
+  async step(prompt: SoftPrompt, examples: readonly TokenizedExample[], padId: number): Promise<StepResult> {
+    const n = this.numVirtualTokens;
+    const d = this.model.spec.hiddenSize;
+    const batch = labelledBatch(this.model.spec, n, examples, padId);
+    const [B, L] = batch.feeds[INPUT.ids]!.dims as [number, number];
+    const T = n + L;
+    const ids = Array.from(batch.feeds[INPUT.ids]!.data as BigInt64Array, Number);
+    const mask = fullMask(n, batch.feeds[INPUT.mask]!.data as BigInt64Array, B, L);
+    const h0 = this.embedding.embed(prompt.data, n, ids, B, L, this.dtype);
+    const states: (Float32Array | Float64Array | undefined)[] = await this.layers.forwardAll(h0, mask);
+    const top = states.pop()!;
+    const rows = Array.from(batch.feeds[INPUT.positions]!.data as BigInt64Array, Number);
+    const labels = Array.from(batch.feeds[INPUT.labels]!.data as BigInt64Array);
+    const K = rows.length;
+    const { lossSum, grad: gradTop } = await this.head.lossAndGrad(top, rows, labels, 1 / K);
+    const gradH0 = await this.layers.backwardAll(states, mask, gradTop);
+    // d loss / d prompt row t = Σ over the batch of d loss / d h0 at position t.
+    const grad = new Float64Array(n * d);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < n; t++) {
+        const src = (b * T + t) * d;
+        for (let j = 0; j < d; j++) grad[t * d + j] = grad[t * d + j]! + gradH0[src + j]!;
+      }
+    }
+    return { loss: lossSum / K, grad, numLabelTokens: K };
+  }
+
+  /** Bytes of weights held by the stream now (one layer's tensors plus the head). */
+  get residentWeightBytes(): number {
+    return this.stream.residentBytes;
+  }
+
+  async release(): Promise<void> {
+    await this.layers.release();
+    await this.head.release();
+    this.stream.close();
+  }
+}

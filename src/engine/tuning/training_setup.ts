@@ -1,0 +1,54 @@
+import { defaultMetric, metricDirection, type JobConfig } from '../../shared/job.js';
+import type { TrainingEvent } from '../../shared/training_events.js';
+import { stopTokenIds as stopTokensOf } from '../inference/stop_tokens.js';
+import { loadModel, type LoadedModel } from '../models/load_model.js';
+import type { EvalContext } from './evaluate.js';
+import { prepareTaskData, type TaskData } from './prepare_data.js';
+
+/** Generation metrics are computed on the first examples of the validation set only. */
+export const MAX_GENERATION_EVAL = 32;
+
+/** Everything a run needs before its first step: the model, the data, and what it optimises for. */
+export interface TrainingSetup {
+  job: JobConfig;
+  model: LoadedModel;
+  data: TaskData;
+  /** The metric that picks the best checkpoint, and which way is better. */
+  metric: string;
+  higherIsBetter: boolean;
+  totalSteps: number;
+  evalCtx: EvalContext;
+}
+
+export function totalStepsOf(job: JobConfig, numTrain: number): number {
+  if (job.training.steps !== undefined) return job.training.steps;
+  const perStep = job.training.batchSize * job.training.gradAccum;
+  return Math.max(1, Math.ceil((job.training.epochs! * numTrain) / perStep));
+}
+
+/** Loads the model and the tokenized data of a job, reporting the file reading as it goes. */
+export async function prepareTraining(job: JobConfig, emit: (e: TrainingEvent) => void): Promise<TrainingSetup> {
+  const t = job.training;
+  const model = loadModel(job.model.path);
+  // Reading a large dataset takes a while: report it, at most every 2% of a file.
+  let lastReported = { file: '', fraction: -1 };
+  const data = await prepareTaskData(job, model, (file, read, total) => {
+    const fraction = total > 0 ? read / total : 1;
+    if (file === lastReported.file && fraction < 1 && fraction - lastReported.fraction < 0.02) return;
+    lastReported = { file, fraction };
+    emit({ type: 'loading', file, bytesRead: read, totalBytes: total });
+  });
+  for (const w of data.warnings.slice(0, 20)) emit({ type: 'log', level: 'warn', message: w });
+  if (data.truncated > 0) emit({ type: 'log', level: 'warn', message: `${data.truncated} example(s) were truncated to ${t.maxLength} tokens` });
+  const metric = t.metric ?? defaultMetric(job.task.kind).name;
+  const evalCtx: EvalContext = {
+    kind: job.task.kind,
+    validation: data.validation,
+    ...(data.labels ? { labels: data.labels } : {}),
+    ...(data.verbalizerIds ? { verbalizerIds: data.verbalizerIds } : {}),
+    batchSize: t.evalBatchSize,
+    maxGenerationExamples: MAX_GENERATION_EVAL,
+    stopTokenIds: stopTokensOf(model),
+  };
+  return { job, model, data, metric, higherIsBetter: metricDirection(metric), totalSteps: totalStepsOf(job, data.train.length), evalCtx };
+}

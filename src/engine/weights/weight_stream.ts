@@ -1,0 +1,119 @@
+import { closeSync, openSync } from 'node:fs';
+import { endianness } from 'node:os';
+import { SpsError } from '../../shared/errors.js';
+import { fileError } from '../files.js';
+import type { DType } from '../onnx/dtype.js';
+import type { HostTensor, HostTensorData } from '../runtime/session.js';
+import { readExactly, type SafetensorsDType, type TensorInfo } from './safetensors_read.js';
+
+/**
+ * The dtype a stored weight is fed to a session in. F32, F16 and F64 go as stored (the graph
+ * casts to the compute dtype, one layer at a time). BF16 is widened to float32 on the host,
+ * one tensor at a time: onnxruntime-node has no bfloat16 tensors ("Unsupported data type: 16"
+ * when a graph input is bfloat16), and the widening is exact.
+ */
+export function feedDTypeOf(storage: SafetensorsDType, name: string, file: string): DType {
+  switch (storage) {
+    case 'F32':
+    case 'BF16':
+      return 'float32';
+    case 'F16':
+      return 'float16';
+    case 'F64':
+      return 'float64';
+    default:
+      throw new SpsError('TENSOR_MISMATCH', `tensor ${name} has dtype ${storage}; weights must be F32, F16 or BF16`, {
+        location: { file, field: name },
+        hint: 'quantised or integer weights are not supported; use a float checkpoint',
+      });
+  }
+}
+
+/**
+ * Reads weights from their safetensors files into host tensors to feed a session, as they
+ * are needed: the layer-wise train step asks for one layer's weights at a time, so resident
+ * weight memory is one layer (plus whatever the caller keeps), never the model. The file data
+ * itself stays in the OS page cache, which the kernel may drop under pressure.
+ *
+ * Buffers are reused per slot (the graph input a tensor feeds): every layer of a model has the
+ * same shapes, so streaming layer after layer allocates nothing after the first.
+ */
+export class WeightStream {
+  private readonly fds = new Map<string, number>();
+  private readonly buffers = new Map<string, ArrayBuffer>();
+  /** What each slot holds now, so a tensor read twice in a row is read once. */
+  private readonly holding = new Map<string, { info: TensorInfo; tensor: HostTensor }>();
+
+  constructor() {
+    // Typed views below reinterpret little-endian bytes directly (as safetensors_read does).
+    if (endianness() !== 'LE') throw new SpsError('INTERNAL', 'big-endian hosts are not supported for reading safetensors');
+  }
+
+  /** The tensor `info` as a feed, in `slot`'s reusable buffer (valid until the slot is read again). */
+  read(info: TensorInfo, slot: string): HostTensor {
+    const held = this.holding.get(slot);
+    if (held && held.info === info) return held.tensor;
+    this.holding.delete(slot);
+    const dtype = feedDTypeOf(info.dtype, info.name, info.file);
+    const count = info.shape.reduce((a, b) => a * b, 1);
+    const feedBytes = count * (dtype === 'float64' ? 8 : dtype === 'float16' ? 2 : 4);
+    let buf = this.buffers.get(slot);
+    if (!buf || buf.byteLength !== feedBytes) {
+      buf = new ArrayBuffer(feedBytes);
+      this.buffers.set(slot, buf);
+    }
+    const fd = this.fd(info.file);
+    let data: HostTensorData;
+    if (info.dtype === 'BF16') {
+      // Read the raw halves into the upper half of the buffer, then widen in place front to
+      // back: element i's write (bytes 4i..4i+3) never reaches a half not yet read
+      // (bytes 2n+2i onwards), so no temporary copy is needed.
+      readExactly(fd, new Uint8Array(buf, 2 * count, 2 * count), info.byteOffset, info.file);
+      const halves = new Uint16Array(buf);
+      const wide = new Uint32Array(buf);
+      for (let i = 0; i < count; i++) wide[i] = halves[count + i]! << 16;
+      data = new Float32Array(buf);
+    } else {
+      readExactly(fd, new Uint8Array(buf), info.byteOffset, info.file);
+      data = dtype === 'float64' ? new Float64Array(buf) : dtype === 'float16' ? new Uint16Array(buf) : new Float32Array(buf);
+    }
+    const tensor: HostTensor = { dtype, dims: info.shape, data };
+    this.holding.set(slot, { info, tensor });
+    return tensor;
+  }
+
+  /** Bytes held in reusable buffers now. */
+  get residentBytes(): number {
+    let n = 0;
+    for (const b of this.buffers.values()) n += b.byteLength;
+    return n;
+  }
+
+  /** Drops the buffers of slots (to give memory back between phases). */
+  forget(slots: Iterable<string>): void {
+    for (const s of slots) {
+      this.buffers.delete(s);
+      this.holding.delete(s);
+    }
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+    this.buffers.clear();
+    this.holding.clear();
+  }
+
+  private fd(file: string): number {
+    let fd = this.fds.get(file);
+    if (fd === undefined) {
+      try {
+        fd = openSync(file, 'r');
+      } catch (err) {
+        throw fileError(err, file, 'model weights file');
+      }
+      this.fds.set(file, fd);
+    }
+    return fd;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Peak memory of a train step, estimated from the model's shape and the batch (issue 9). One
+ * formula for the engine (which strategy to run) and the wizard (the estimate shown before
+ * launch, and the warning when a job will not fit). Constants are fitted to the peaks measured
+ * by `npm run bench` (bench/README.md, "Memory model"); float32 compute on the CPU provider.
+ */
+
+/** What the estimate needs to know about a model. */
+export interface MemoryShape {
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  intermediateSize: number;
+  vocabSize: number;
+  tiedEmbeddings: boolean;
+  /** Bytes per stored weight element: 4 (F32), 2 (F16/BF16). */
+  storedBytesPerParam: number;
+  /** Parameters in total. */
+  parameters: number;
+}
+
+export interface StepShape {
+  batch: number;
+  /** Tokens per sequence, without the virtual tokens. */
+  seqLen: number;
+  virtualTokens: number;
+  /** Labelled rows per batch. */
+  labelRows: number;
+  strategy: 'keep' | 'layerwise';
+  /** keep only: onnxruntime's pre-packed weight copies. */
+  prepack?: boolean;
+}
+
+export interface MemoryEstimate {
+  /** Node, onnxruntime and the app before any model. */
+  runtimeBytes: number;
+  /** Weights resident at the peak (mapped, cast or packed copies; one layer when streaming). */
+  weightBytes: number;
+  /** Activations alive at the peak (kept for the backward, or one layer's plus the hidden states). */
+  activationBytes: number;
+  /** LM head logits and their softmax. */
+  logitBytes: number;
+  totalBytes: number;
+}
+
+const F32 = 4;
+/** Resident set of node + onnxruntime-node with the engine loaded (measured ≈ 140–180 MB). */
+const RUNTIME_BYTES = 170 * 2 ** 20;
+/** Float32 values one layer keeps per token for its backward (fitted; see bench/README.md). */
+const PER_TOKEN_HIDDEN = 14;
+const PER_TOKEN_INTERMEDIATE = 5;
+/** Attention score-sized tensors kept per layer (scores, softmax, its gradient). */
+const SCORE_COPIES = 3;
+/** onnxruntime's arena holds freed blocks for reuse: observed peak / live bytes. */
+const ARENA_FACTOR = 1.3;
+/** The chunked head's logit budget (src/engine/layerwise/head_chunks.ts HEAD_CHUNK_BYTES). */
+const HEAD_CHUNK_BYTES = 64 * 2 ** 20;
+
+/** Per-layer parameters (attention + gated MLP; norms are negligible). */
+export function layerParameters(s: MemoryShape): number {
+  const d = s.hiddenSize;
+  const q = s.numHeads * s.headDim;
+  const kv = s.numKvHeads * s.headDim;
+  return d * q + 2 * d * kv + q * d + 3 * d * s.intermediateSize;
+}
+
+function layerActivationBytes(s: MemoryShape, B: number, T: number): number {
+  const rows = B * T;
+  return F32 * (rows * (PER_TOKEN_HIDDEN * s.hiddenSize + PER_TOKEN_INTERMEDIATE * s.intermediateSize) + SCORE_COPIES * B * s.numHeads * T * T);
+}
+
+export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimate {
+  const T = w.virtualTokens + w.seqLen;
+  const B = w.batch;
+  const headParams = s.vocabSize * s.hiddenSize;
+  const layerAct = layerActivationBytes(s, B, T);
+  let weightBytes: number;
+  let activationBytes: number;
+  let logitBytes: number;
+  if (w.strategy === 'keep') {
+    // Weights mapped as stored; half weights are cast once into a float32 copy (constant
+    // folding); pre-packing adds a packed copy per matmul direction.
+    const matmulParams = s.numLayers * layerParameters(s);
+    weightBytes = s.parameters * s.storedBytesPerParam + (s.storedBytesPerParam < F32 ? s.parameters * F32 : 0) + (w.prepack ? 2 * matmulParams * F32 : 0);
+    activationBytes = ARENA_FACTOR * s.numLayers * layerAct;
+    logitBytes = 3 * w.labelRows * s.vocabSize * F32;
+  } else {
+    // One layer's weights fed as float32 (or half), a packed copy of the largest matrix while
+    // it multiplies, the LM head (as float32) held for the step.
+    weightBytes = layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + headParams * F32;
+    activationBytes = ARENA_FACTOR * layerAct + (s.numLayers + 2) * B * T * s.hiddenSize * F32;
+    logitBytes = Math.min(HEAD_CHUNK_BYTES, 3 * w.labelRows * s.vocabSize * F32);
+  }
+  const totalBytes = RUNTIME_BYTES + weightBytes + activationBytes + logitBytes;
+  return { runtimeBytes: RUNTIME_BYTES, weightBytes, activationBytes, logitBytes, totalBytes };
+}

@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../../../src/engine/models/load_model.js';
+import { TrainStepRunner } from '../../../src/engine/tuning/train_step_runner.js';
+import { TINY_ARCHS, writeTinyModel } from '../../fixtures/tiny/tiny_models.js';
+import { goldenExamples, goldenPrompt, loadGolden, maxAbsDiff } from '../../helpers/golden.js';
+
+/**
+ * The layer-wise train step (recomputation, streamed weights, chunked head) against the
+ * keep-everything whole-model graph and against transformers + PEFT, on every architecture.
+ * Head chunks of 2 rows make the chunking itself part of what is checked.
+ */
+const golden = loadGolden();
+const root = mkdtempSync(join(tmpdir(), 'sps-layerwise-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const relDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num = Math.max(num, Math.abs(a[i]! - b[i]!));
+    den = Math.max(den, Math.abs(b[i]!));
+  }
+  return num / den;
+};
+
+describe.each(TINY_ARCHS.map((v) => [v]))('%s: layer-wise step', (variant) => {
+  const g = golden[variant]!;
+  const dir = join(root, variant);
+  writeTinyModel(variant, dir);
+  const model = loadModel(dir);
+  const prompt = goldenPrompt(g);
+  const examples = goldenExamples(g);
+
+  it('gives the keep-everything loss and gradient (float64, ≤ 1e-12 relative) and the golden values', async () => {
+    const keep = await TrainStepRunner.create(model, g.num_virtual_tokens, { dtype: 'float64', strategy: 'keep' });
+    const lw = await TrainStepRunner.create(model, g.num_virtual_tokens, { dtype: 'float64', strategy: 'layerwise', headChunkRows: 2 });
+    expect(lw.strategy).toBe('layerwise');
+    const a = await keep.step(prompt, examples);
+    const b = await lw.step(prompt, examples);
+    expect(b.numLabelTokens).toBe(a.numLabelTokens);
+    expect(Math.abs(b.loss - a.loss) / Math.abs(a.loss)).toBeLessThanOrEqual(1e-12);
+    expect(relDiff(b.grad, a.grad)).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(b.loss - g.loss)).toBeLessThan(1e-10);
+    expect(maxAbsDiff(b.grad, g.grad_prompt.data)).toBeLessThan(1e-9);
+    await keep.release();
+    await lw.release();
+  });
+
+  it('stays close to float64 in float32', async () => {
+    const lw = await TrainStepRunner.create(model, g.num_virtual_tokens, { dtype: 'float32', strategy: 'layerwise' });
+    const r = await lw.step(prompt, examples);
+    expect(Math.abs(r.loss - g.loss)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(r.grad, g.grad_prompt.data)).toBeLessThan(1e-3);
+    await lw.release();
+  });
+});
