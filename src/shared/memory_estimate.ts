@@ -96,3 +96,17 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
   const totalBytes = RUNTIME_BYTES + weightBytes + activationBytes + logitBytes;
   return { runtimeBytes: RUNTIME_BYTES, weightBytes, activationBytes, logitBytes, totalBytes };
 }
+
+/**
+ * Forward-only graphs (evaluation, generation): the weights as the strategy holds them; the
+ * activations of one layer at a time (onnxruntime reuses buffers in a forward-only graph).
+ */
+export function estimateInferenceMemory(s: MemoryShape, w: { strategy: 'keep' | 'layerwise'; prepack?: boolean }): MemoryEstimate {
+  const headParams = s.vocabSize * s.hiddenSize;
+  const matmulParams = s.numLayers * layerParameters(s);
+  const weightBytes =
+    w.strategy === 'keep'
+      ? s.parameters * s.storedBytesPerParam + (s.storedBytesPerParam < F32 ? s.parameters * F32 : 0) + (w.prepack ? matmulParams * F32 : 0)
+      : layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + headParams * F32;
+  return { runtimeBytes: RUNTIME_BYTES, weightBytes, activationBytes: 0, logitBytes: 0, totalBytes: RUNTIME_BYTES + weightBytes };
+}

@@ -1,5 +1,7 @@
 import { SpsError } from '../../shared/errors.js';
 import { buildDecodeGraph, DECODE } from '../graphs/decode.js';
+import { LayerwiseDecoder } from '../layerwise/cached_decoder.js';
+import { chooseInferenceStrategy, type StepStrategy } from '../layerwise/strategy.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
@@ -23,13 +25,38 @@ export class CachedGenerator {
   private constructor(
     readonly model: LoadedModel,
     readonly dtype: 'float32' | 'float64',
-    private readonly session: GraphSession,
+    private readonly session: GraphSession | LayerwiseDecoder,
   ) {}
 
-  static async create(model: LoadedModel, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName }): Promise<CachedGenerator> {
+  /** A whole-model decode graph, or layer by layer when that would not fit (chooseInferenceStrategy). */
+  static async create(model: LoadedModel, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto' }): Promise<CachedGenerator> {
+    const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseInferenceStrategy(model) : opts.strategy;
+    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}) };
+    if (strategy === 'layerwise') return new CachedGenerator(model, opts.dtype, await LayerwiseDecoder.create(model, sessionOpts));
     const graph = buildDecodeGraph(model, { dtype: opts.dtype });
-    const session = await createModelSession(graph, model.dir, opts);
+    const session = await createModelSession(graph, model.dir, sessionOpts);
     return new CachedGenerator(model, opts.dtype, session);
+  }
+
+  /** Bytes of the key/value cache after `positions` positions (prompt, input and new tokens). */
+  cacheBytes(positions: number): number {
+    const s = this.model.spec;
+    return 2 * s.numLayers * s.numKvHeads * positions * s.headDim * (this.dtype === 'float32' ? 4 : 8);
+  }
+
+  /** One pass: the prefix rows and ids after the cached positions → last logits and the new cache. */
+  private async pass(prefix: HostTensor, ids: readonly number[], past: HostTensor[]): Promise<{ logits: ArrayLike<number>; cache: HostTensor[] }> {
+    const L = this.model.spec.numLayers;
+    if (this.session instanceof LayerwiseDecoder) return this.session.pass(prefix.data as Float32Array | Float64Array, prefix.dims[1]!, ids, past);
+    const feeds: Record<string, HostTensor> = { [DECODE.ids]: tensor('int64', [1, ids.length], BigInt64Array.from(ids.map(BigInt))), [DECODE.prefix]: prefix };
+    for (let i = 0; i < L; i++) {
+      feeds[DECODE.pastKey(i)] = past[2 * i]!;
+      feeds[DECODE.pastValue(i)] = past[2 * i + 1]!;
+    }
+    const out = await this.session.run(feeds);
+    const cache: HostTensor[] = [];
+    for (let i = 0; i < L; i++) cache.push(out[DECODE.presentKey(i)]!, out[DECODE.presentValue(i)]!);
+    return { logits: out[DECODE.logits]!.data as Float32Array | Float64Array, cache };
   }
 
   private floats(n: number, from?: Float64Array): HostTensor['data'] {
@@ -54,15 +81,9 @@ export class CachedGenerator {
     let prefix = prompt ? tensor(this.dtype, [1, n, prompt.dim], this.floats(0, prompt.data)) : tensor(this.dtype, [1, 0, spec.hiddenSize], this.floats(0));
     for (let step = 0; step < opts.maxNewTokens; step++) {
       if (opts.signal?.aborted) return { stopped: false };
-      const feeds: Record<string, HostTensor> = { [DECODE.ids]: tensor('int64', [1, ids.length], BigInt64Array.from(ids.map(BigInt))), [DECODE.prefix]: prefix };
-      for (let i = 0; i < spec.numLayers; i++) {
-        feeds[DECODE.pastKey(i)] = past[2 * i]!;
-        feeds[DECODE.pastValue(i)] = past[2 * i + 1]!;
-      }
-      const out = await this.session.run(feeds);
-      const next = sampleToken(out[DECODE.logits]!.data as Float32Array, 0, spec.vocabSize, opts, rng);
-      past = [];
-      for (let i = 0; i < spec.numLayers; i++) past.push(out[DECODE.presentKey(i)]!, out[DECODE.presentValue(i)]!);
+      const out = await this.pass(prefix, ids, past);
+      const next = sampleToken(out.logits, 0, spec.vocabSize, opts, rng);
+      past = out.cache;
       ids = [next];
       prefix = tensor(this.dtype, [1, 0, spec.hiddenSize], this.floats(0));
       yield next;

@@ -1,6 +1,8 @@
 import { SpsError } from '../../shared/errors.js';
 import { buildForwardGraph } from '../graphs/forward.js';
 import { INPUT } from '../graphs/transformer.js';
+import { LayerwiseForward } from '../layerwise/forward_stack.js';
+import { chooseInferenceStrategy, type StepStrategy } from '../layerwise/strategy.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
@@ -13,12 +15,16 @@ export class ForwardRunner {
     readonly model: LoadedModel,
     readonly numVirtualTokens: number,
     readonly dtype: 'float32' | 'float64',
-    private readonly session: GraphSession,
+    private readonly session: GraphSession | LayerwiseForward,
   ) {}
 
-  static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName }): Promise<ForwardRunner> {
+  /** A whole-model forward graph, or layer by layer when that would not fit (chooseInferenceStrategy). */
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto' }): Promise<ForwardRunner> {
+    const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseInferenceStrategy(model) : opts.strategy;
+    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}) };
+    if (strategy === 'layerwise') return new ForwardRunner(model, numVirtualTokens, opts.dtype, await LayerwiseForward.create(model, numVirtualTokens, sessionOpts));
     const graph = buildForwardGraph(model, { numVirtualTokens, dtype: opts.dtype });
-    const session = await createModelSession(graph, model.dir, opts);
+    const session = await createModelSession(graph, model.dir, sessionOpts);
     return new ForwardRunner(model, numVirtualTokens, opts.dtype, session);
   }
 
@@ -42,6 +48,10 @@ export class ForwardRunner {
       mask[b * L + j] = 1n;
     }));
     const positions = BigInt64Array.from(at.map(([b, j]) => BigInt(b * (n + L) + n + j)));
+    if (this.session instanceof LayerwiseForward) {
+      const data = await this.session.logitsAt(prompt, ids, mask, B, L, Array.from(positions, Number));
+      return { data, vocab: this.model.spec.vocabSize };
+    }
     const feeds: Record<string, HostTensor> = {
       [INPUT.ids]: tensor('int64', [B, L], ids),
       [INPUT.mask]: tensor('int64', [B, L], mask),

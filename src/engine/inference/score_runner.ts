@@ -2,6 +2,8 @@ import type { TokenizedExample } from '../data/example.js';
 import { labelledBatch } from '../graphs/feeds.js';
 import { buildScoreGraph, SCORE_OUTPUT } from '../graphs/score.js';
 import { INPUT } from '../graphs/transformer.js';
+import { LayerwiseForward } from '../layerwise/forward_stack.js';
+import { chooseInferenceStrategy, type StepStrategy } from '../layerwise/strategy.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type ProviderName } from '../runtime/session.js';
@@ -14,19 +16,35 @@ export interface ExampleScore {
   tokens: number;
 }
 
-/** A compiled scoring graph: log-probabilities of each example's label tokens. */
+/**
+ * Log-probabilities of each example's label tokens: one whole-model scoring graph, or layer by
+ * layer with streamed weights when that would not fit (strategy 'auto': chooseInferenceStrategy).
+ */
 export class ScoreRunner {
   private constructor(
     readonly model: LoadedModel,
     readonly numVirtualTokens: number,
     readonly dtype: 'float32' | 'float64',
-    private readonly session: GraphSession,
+    private readonly session: GraphSession | LayerwiseForward,
   ) {}
 
-  static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName }): Promise<ScoreRunner> {
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto' }): Promise<ScoreRunner> {
+    const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseInferenceStrategy(model) : opts.strategy;
+    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}) };
+    if (strategy === 'layerwise') return new ScoreRunner(model, numVirtualTokens, opts.dtype, await LayerwiseForward.create(model, numVirtualTokens, sessionOpts));
     const graph = buildScoreGraph(model, { numVirtualTokens, dtype: opts.dtype });
-    const session = await createModelSession(graph, model.dir, opts);
+    const session = await createModelSession(graph, model.dir, sessionOpts);
     return new ScoreRunner(model, numVirtualTokens, opts.dtype, session);
+  }
+
+  private async labelLogprobs(prompt: SoftPrompt | undefined, chunk: readonly TokenizedExample[]): Promise<ArrayLike<number>> {
+    if (this.session instanceof LayerwiseForward) return this.session.labelLogprobs(prompt, chunk, padIdOf(this.model));
+    const batch = labelledBatch(this.model.spec, this.numVirtualTokens, chunk, padIdOf(this.model));
+    const res = await this.session.run({
+      ...batch.feeds,
+      ...(prompt ? { [INPUT.prompt]: tensor(this.dtype, [prompt.numVirtualTokens, prompt.dim], this.dtype === 'float32' ? Float32Array.from(prompt.data) : prompt.data) } : {}),
+    });
+    return res[SCORE_OUTPUT]!.data as Float32Array | Float64Array;
   }
 
   /** Scores examples in batches; result i belongs to examples[i]. */
@@ -34,12 +52,7 @@ export class ScoreRunner {
     const out: ExampleScore[] = [];
     for (let i = 0; i < examples.length; i += batchSize) {
       const chunk = examples.slice(i, i + batchSize);
-      const batch = labelledBatch(this.model.spec, this.numVirtualTokens, chunk, padIdOf(this.model));
-      const res = await this.session.run({
-        ...batch.feeds,
-        ...(prompt ? { [INPUT.prompt]: tensor(this.dtype, [prompt.numVirtualTokens, prompt.dim], this.dtype === 'float32' ? Float32Array.from(prompt.data) : prompt.data) } : {}),
-      });
-      const lp = res[SCORE_OUTPUT]!.data as Float32Array | Float64Array;
+      const lp = await this.labelLogprobs(prompt, chunk);
       // labelledBatch emits label rows example by example, in order.
       let k = 0;
       for (const ex of chunk) {

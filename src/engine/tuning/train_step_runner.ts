@@ -1,12 +1,10 @@
-import { freemem, totalmem } from 'node:os';
-import { estimateTrainMemory } from '../../shared/memory_estimate.js';
 import type { TokenizedExample } from '../data/example.js';
 import { labelledBatch } from '../graphs/feeds.js';
 import { buildTrainStepGraph, TRAIN_OUTPUT } from '../graphs/train_step.js';
 import { INPUT } from '../graphs/transformer.js';
 import { LayerwiseTrainStep } from '../layerwise/train_step.js';
 import type { LoadedModel } from '../models/load_model.js';
-import { memoryShapeOf } from '../models/memory_shape.js';
+import { chooseTrainStrategy, shouldPrepack, type StepStrategy, type StepWorkload } from '../layerwise/strategy.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type ProviderName } from '../runtime/session.js';
 import type { SoftPrompt } from './soft_prompt.js';
@@ -26,45 +24,13 @@ export interface ComputeOptions {
   /**
    * 'keep': one whole-model graph that keeps every activation for the backward (fastest while
    * it fits); 'layerwise': memory bounded by one layer (recomputation, streamed weights,
-   * chunked LM head; src/engine/layerwise); 'auto' (default): chooseStrategy.
+   * chunked LM head; src/engine/layerwise); 'auto' (default): chooseTrainStrategy.
    */
   strategy?: StepStrategy | 'auto';
   /** The batch shape the runner will see, so 'auto' can estimate the keep-everything peak. */
   workload?: StepWorkload;
   /** layerwise only: label rows per LM-head chunk (default: from a 64 MiB logit budget). */
   headChunkRows?: number;
-}
-
-export type StepStrategy = 'keep' | 'layerwise';
-
-export interface StepWorkload {
-  batch: number;
-  /** Longest sequence in tokens (without the virtual tokens). */
-  seqLen: number;
-  /** Labelled rows per batch (at most batch × seqLen). */
-  labelRows: number;
-}
-
-/**
- * Keep everything while its estimated peak stays under a quarter of the machine's free memory
- * (the rest is for the OS, the app and other work); stream layer by layer otherwise.
- */
-export function chooseStrategy(model: LoadedModel, numVirtualTokens: number, workload: StepWorkload | undefined, memory = { free: freemem(), total: totalmem() }): StepStrategy {
-  const w = workload ?? { batch: 8, seqLen: 256, labelRows: 8 * 256 };
-  const keep = estimateTrainMemory(memoryShapeOf(model), { ...w, virtualTokens: numVirtualTokens, strategy: 'keep', prepack: shouldPrepack(model, memory.total) });
-  return keep.totalBytes < memory.free / 4 ? 'keep' : 'layerwise';
-}
-
-/**
- * Pre-packing keeps about two packed copies of every weight (one per matmul direction) for a
- * faster step: on a SmolLM2-135M shape 1–18% faster over three runs, for +620 MB peak memory
- * (bench/README.md). Worth it while those copies stay a small part of the machine's memory;
- * for large models memory wins.
- */
-export function shouldPrepack(model: LoadedModel, totalMemory = totalmem()): boolean {
-  let bytes = 0;
-  for (const t of model.weights.tensors.values()) bytes += t.byteLength;
-  return 2 * bytes < totalMemory / 8;
 }
 
 interface StepImpl {
@@ -104,7 +70,7 @@ export class TrainStepRunner {
   ) {}
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ComputeOptions): Promise<TrainStepRunner> {
-    const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseStrategy(model, numVirtualTokens, opts.workload) : opts.strategy;
+    const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseTrainStrategy(model, numVirtualTokens, opts.workload) : opts.strategy;
     const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}) };
     let impl: StepImpl;
     if (strategy === 'layerwise') {

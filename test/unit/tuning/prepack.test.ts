@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadModel } from '../../../src/engine/models/load_model.js';
-import { shouldPrepack } from '../../../src/engine/tuning/train_step_runner.js';
+import { shouldPrepack } from '../../../src/engine/layerwise/strategy.js';
 import { storiesModelDir } from '../../helpers/fixtures.js';
 
 describe('shouldPrepack', () => {
