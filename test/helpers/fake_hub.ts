@@ -132,8 +132,9 @@ export async function startFakeHub(repos: FakeRepo[], opts: { treePageSize?: num
         if (throttle) return void setTimeout(pump, 50);
         if (!ok) return void res.once('drain', pump);
       }
-      // A cut connection: the socket closes before Content-Length bytes were sent.
-      if (limit < slice.length) res.socket?.destroy();
+      // A cut connection: the socket closes before Content-Length bytes were sent (once the
+      // bytes before the cut have reached the client, so the test knows where it resumes).
+      if (limit < slice.length) res.write(Buffer.alloc(0), () => setTimeout(() => res.socket?.destroy(), 30));
       else res.end();
     };
     pump();
