@@ -6,8 +6,8 @@ How to run (dev-time only; neither the app nor CI needs Python):
     npx tsx test/fixtures/tiny/write_tiny_models.ts /tmp/tiny-models
     python3 scripts/golden/make_golden.py /tmp/tiny-models > test/fixtures/golden/tiny_models.json
 
-Optional second argument: the stories260K folder (default: ../shared/models/stories260K
-relative to the repository root, i.e. /work/shared/models/stories260K here).
+Optional second argument: the stories260K folder (default: the built-in copy,
+resources/models/stories260K).
 
 Versions used to produce the committed JSON: Python 3.11.7, torch 2.13.0+cpu,
 transformers 5.18.0, peft 0.21.0, tokenizers 0.23.2, safetensors, numpy
@@ -39,7 +39,9 @@ import json
 import math
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -53,13 +55,20 @@ import peft  # noqa: E402
 import tokenizers  # noqa: E402
 import transformers  # noqa: E402
 from peft import PromptTuningConfig, get_peft_model  # noqa: E402
-from transformers import AutoModelForCausalLM  # noqa: E402
+from transformers import AutoConfig, AutoModelForCausalLM  # noqa: E402
 from transformers.loss import loss_utils  # noqa: E402
 
 transformers.logging.set_verbosity_error()
 torch.manual_seed(0)
 
-VARIANTS = ["llama", "llama3", "mistral", "qwen2", "qwen3", "gpt2", "llama_untied", "llama_bf16", "llama_f16"]
+VARIANTS = [
+    "llama", "llama3", "mistral", "qwen2", "qwen3", "gpt2", "llama_untied", "llama_bf16", "llama_f16",
+    "llama_linear", "llama_dynamic", "llama_yarn",
+]
+# Variants whose config.json is also re-saved by transformers 5 (`rope_parameters`, `layer_types`,
+# explicit head_dim, ...): golden values for the same weights in the transformers-5 layout,
+# recorded as "<variant>@transformers5" with the config.json transformers wrote.
+V5_LAYOUT_VARIANTS = ["llama", "llama3", "mistral", "qwen2", "qwen3", "llama_linear", "llama_dynamic", "llama_yarn"]
 N_VIRTUAL = 3
 SEQ_LENS = [9, 6]
 PAD_ID = 0
@@ -96,13 +105,37 @@ def _rmsnorm64_forward(self, hidden_states):
     return self.weight * (hidden_states * torch.rsqrt(variance + self.variance_epsilon))
 
 
-def _inv_freq64(rope_params: dict, head_dim: int) -> torch.Tensor:
+def _inv_freq64(rope_params: dict, head_dim: int, max_positions: int) -> torch.Tensor:
     base = float(rope_params["rope_theta"])
     dim = int(head_dim * rope_params.get("partial_rotary_factor", 1.0))
-    inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.float64) / dim))
     rope_type = rope_params.get("rope_type", "default")
-    if rope_type == "default":
+    if rope_type == "dynamic":  # _compute_dynamic_ntk_parameters at seq_len = max_position_embeddings
+        factor = float(rope_params["factor"])
+        base = base * ((factor * max_positions / max_positions) - (factor - 1)) ** (dim / (dim - 2))
+    inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2, dtype=torch.float64) / dim))
+    if rope_type in ("default", "dynamic"):
         return inv_freq
+    if rope_type == "linear":
+        return inv_freq / float(rope_params["factor"])
+    if rope_type == "yarn":  # same formula as transformers' _compute_yarn_parameters, in float64
+        factor = float(rope_params["factor"])
+        old_ctx = float(rope_params["original_max_position_embeddings"])
+        beta_fast = rope_params.get("beta_fast") or 32
+        beta_slow = rope_params.get("beta_slow") or 1
+
+        def corr(rot):
+            return (dim * math.log(old_ctx / (rot * 2 * math.pi))) / (2 * math.log(base))
+
+        low, high = corr(beta_fast), corr(beta_slow)
+        if rope_params.get("truncate", True):
+            low, high = math.floor(low), math.ceil(high)
+        low, high = max(low, 0), min(high, dim - 1)
+        if low == high:
+            high += 0.001
+        ramp = torch.clamp((torch.arange(dim // 2, dtype=torch.float64) - low) / (high - low), 0, 1)
+        extra = 1 - ramp
+        pos_freqs = base ** (torch.arange(0, dim, 2, dtype=torch.float64) / dim)
+        return (1.0 / (factor * pos_freqs)) * (1 - extra) + (1.0 / pos_freqs) * extra
     if rope_type == "llama3":  # same formula as transformers' _compute_llama3_parameters
         factor = float(rope_params["factor"])
         low = float(rope_params["low_freq_factor"])
@@ -157,7 +190,7 @@ def float64_patches(model):
         elif name.endswith("RotaryEmbedding"):
             cfg = mod.config
             head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
-            inv64 = _inv_freq64(cfg.rope_parameters, head_dim)
+            inv64 = _inv_freq64(cfg.rope_parameters, head_dim, cfg.max_position_embeddings)
             # sanity: equals transformers' own float32 inv_freq up to float32 rounding
             assert torch.allclose(inv64, mod.inv_freq.to(torch.float64), rtol=1e-6, atol=0), (inv64, mod.inv_freq)
             mod._inv_freq64 = inv64
@@ -313,7 +346,7 @@ def main() -> None:
         sys.exit(2)
     tiny_dir = sys.argv[1]
     repo_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    stories = sys.argv[2] if len(sys.argv) > 2 else os.path.join(repo_root, "..", "shared", "models", "stories260K")
+    stories = sys.argv[2] if len(sys.argv) > 2 else os.path.join(repo_root, "resources", "models", "stories260K")
 
     models: dict[str, dict] = {}
     for v in VARIANTS:
@@ -332,6 +365,26 @@ def main() -> None:
             extra["loss_without_sliding_window"] = float(loss_nw.item())
         models[v] = golden_for(path, prompt, ids, mask, labels, extra)
         print(f"{v}: loss {models[v]['loss']!r}", file=sys.stderr)
+
+    # The same weights with config.json as transformers 5 saves it: must give the same numbers.
+    with tempfile.TemporaryDirectory() as v5_root:
+        for v in V5_LAYOUT_VARIANTS:
+            src = os.path.join(tiny_dir, v)
+            dst = os.path.join(v5_root, v)
+            shutil.copytree(src, dst)
+            os.remove(os.path.join(dst, "config.json"))
+            AutoConfig.from_pretrained(src).save_pretrained(dst)
+            with open(os.path.join(dst, "config.json")) as f:
+                written = json.load(f)
+            assert "rope_parameters" in written and "rope_theta" not in written and "rope_scaling" not in written, written
+            with open(os.path.join(src, "config.json")) as f:
+                raw = json.load(f)
+            prompt = make_prompt(N_VIRTUAL, raw["hidden_size"])
+            ids, mask, labels = make_batch(raw["vocab_size"])
+            g = golden_for(dst, prompt, ids, mask, labels, {"config_json": written, "same_weights_as": v})
+            assert abs(g["loss"] - models[v]["loss"]) < 1e-12, (v, g["loss"], models[v]["loss"])
+            models[f"{v}@transformers5"] = g
+            print(f"{v}@transformers5: loss {g['loss']!r}", file=sys.stderr)
 
     if os.path.isdir(stories):
         tok = tokenizers.Tokenizer.from_file(os.path.join(stories, "tokenizer.json"))

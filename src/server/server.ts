@@ -1,19 +1,24 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ApiEvents, EventName } from '../shared/api.js';
 import { SpsError } from '../shared/errors.js';
 import { createServices, dispatch, type Services } from '../services/index.js';
 import { forkLauncher, type WorkerLauncher } from '../worker/launcher.js';
+import { DEFAULT_SOCKET_LIMITS, serveApiSocket, type ServerMessage, type SocketLimits } from './api_socket.js';
+import { allowedHosts, checkHostAndOrigin, hasQueryToken, isLoopback, presentedToken, sameToken, TOKEN_PROTOCOL_PREFIX } from './request_guard.js';
 import { contentSecurityPolicy, securityHeaders, serveStatic } from './static_files.js';
 
+export { isLoopback, TOKEN_PROTOCOL_PREFIX };
+export type { ClientMessage, ServerMessage } from './api_socket.js';
+
 export interface ServerOptions {
-  /** Default 127.0.0.1 (loopback). Another address exposes the app to the network: a warning is printed. */
+  /** Default 127.0.0.1 (loopback). Another address needs `tls` or `insecure` (plain HTTP on a network). */
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
@@ -21,6 +26,14 @@ export interface ServerOptions {
   token?: string;
   dataDir: string;
   runsDir?: string;
+  /** Folders the API may read besides the data dir, the runs dir and the model library (`--allow-dir`). */
+  allowDirs?: string[];
+  /** HTTPS and WSS with this PEM certificate and key (`--tls-cert`, `--tls-key`). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Serve plain HTTP on a non-loopback address anyway (`--insecure`): the token crosses the network in clear. */
+  insecure?: boolean;
+  /** Extra Host names this server answers to (a reverse proxy's name), besides the bound host and loopback. */
+  hostNames?: string[];
   /** The built renderer (default dist/renderer). */
   rendererDir?: string;
   /** Default: Node child processes. */
@@ -30,10 +43,12 @@ export interface ServerOptions {
   /** Passed to the services (tests). */
   workerEnv?: NodeJS.ProcessEnv;
   shutdownTimeoutMs?: number;
+  /** Per-connection limits (tests lower them). */
+  socketLimits?: Partial<SocketLimits>;
 }
 
 export interface RunningServer {
-  /** http://host:port/?token=T — the page to open. */
+  /** http(s)://host:port/#token=T — the page to open (the token in the fragment never reaches a server log). */
   url: string;
   token: string;
   host: string;
@@ -43,19 +58,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The API over WebSocket: request / response / pushed event messages. */
-export type ClientMessage = { id: string | number; method: string; req: unknown };
-export type ServerMessage = { id: string | number | null; result: unknown } | { event: EventName; payload: ApiEvents[EventName] };
-
 export const API_PATH = '/api';
-/** Alternative to ?token=: a WebSocket subprotocol "sps-token.<token>". */
-export const TOKEN_PROTOCOL_PREFIX = 'sps-token.';
-const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
-
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::ffff:127.0.0.1';
-}
+// Room for a datasets.upload of MAX_UPLOAD_BYTES as base64 (4/3) plus its envelope.
+const MAX_MESSAGE_BYTES = 48 * 1024 * 1024;
 
 /** dist/renderer next to this file's project (sources under tsx, or the built dist/src/server). */
 export function defaultRendererDir(): string {
@@ -64,50 +69,37 @@ export function defaultRendererDir(): string {
   return built ? join(here, '..', '..', 'renderer') : join(here, '..', '..', 'dist', 'renderer');
 }
 
-function sameToken(given: string | undefined | null, token: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function tokenOf(req: IncomingMessage): string | undefined {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const q = url.searchParams.get('token');
-  if (q) return q;
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
-  const p = protocols.find((s) => s.startsWith(TOKEN_PROTOCOL_PREFIX));
-  return p?.slice(TOKEN_PROTOCOL_PREFIX.length);
-}
-
-/** A browser's cross-site WebSocket: an Origin whose host is not the one it connected to. */
-function foreignOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return false;
-  try {
-    return new URL(origin).host !== req.headers.host;
-  } catch {
-    return true;
-  }
-}
-
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
 }
 
+function sendJson(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+const QUERY_TOKEN_REFUSED = { code: 'TOKEN_IN_QUERY', message: 'the access token must not be sent in the URL query (?token=)', hint: 'open the URL `sps serve` printed (the token is in its #fragment); API clients send `Authorization: Bearer <token>` or the WebSocket subprotocol sps-token.<token>' };
+
 /**
  * Web mode (`sps serve`): the built renderer as static files and the API over a WebSocket at
- * /api, guarded by a random token. Workers are Node child processes.
+ * /api, guarded by a random token (Bearer header or WebSocket subprotocol, never the query
+ * string) and by a Host/Origin allowlist (DNS rebinding). Workers are Node child processes.
+ * Every path a request names must lie under an allowed root (services/path_policy.ts).
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? randomBytes(32).toString('hex');
-  if (token.length < 16 || !/^[\x21-\x7e]+$/.test(token)) throw new SpsError('INVALID_ARGUMENT', 'the access token must be at least 16 printable characters', { location: { field: 'token' } });
+  // The token travels as a WebSocket subprotocol, which allows only these characters.
+  if (!/^[A-Za-z0-9._~-]{16,}$/.test(token)) throw new SpsError('INVALID_ARGUMENT', 'the access token must be at least 16 characters of A-Z a-z 0-9 . _ ~ -', { location: { field: 'token' } });
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
   const rendererDir = resolve(opts.rendererDir ?? defaultRendererDir());
-  if (!isLoopback(host)) warn(`listening on ${host}, not on loopback: anyone who can reach this address and has the token can use the app, its files and your CPU; use --host 127.0.0.1 unless you mean it`);
+  const scheme = opts.tls ? 'https' : 'http';
+  if (!isLoopback(host)) {
+    if (!opts.tls && !opts.insecure) {
+      throw new SpsError('INVALID_ARGUMENT', `--host ${host} is not a loopback address: the access token and your data would cross the network in clear`, { location: { field: '--host' }, hint: 'pass --tls-cert CERT.pem --tls-key KEY.pem to serve HTTPS, or --insecure if the network is trusted' });
+    }
+    warn(`listening on ${host}, not on loopback${opts.tls ? '' : ' and without TLS (--insecure)'}: anyone who can reach this address and has the token can use the app and the folders it may read`);
+  }
   if (!existsSync(join(rendererDir, 'index.html'))) warn(`no built renderer in ${rendererDir}: run \`npm run build:renderer\` (the API works without it)`);
 
   const clients = new Set<WebSocket>();
@@ -118,24 +110,36 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const services = createServices({
     dataDir: opts.dataDir,
     ...(opts.runsDir ? { runsDir: opts.runsDir } : {}),
+    ...(opts.allowDirs ? { allowDirs: opts.allowDirs } : {}),
     launcher: opts.launcher ?? forkLauncher,
     mode: 'web',
     emit: (event, payload) => broadcast({ event, payload } as ServerMessage),
     ...(opts.workerEnv ? { workerEnv: opts.workerEnv } : {}),
     ...(opts.shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs: opts.shutdownTimeoutMs } : {}),
   });
+  const limits: SocketLimits = { ...DEFAULT_SOCKET_LIMITS, ...opts.socketLimits };
 
   let headers: Record<string, string> = {};
-  const server = createServer((req, res) => {
+  let hosts = new Set<string>();
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    const bad = checkHostAndOrigin(req, hosts, scheme);
+    if (bad) {
+      res.writeHead(bad.status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      res.end(bad.reason);
+      return;
+    }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === API_PATH || path.startsWith(API_PATH + '/')) {
-      const status = sameToken(tokenOf(req), token) ? 426 : 401;
-      res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', ...(status === 426 ? { Upgrade: 'websocket' } : {}) });
-      res.end(JSON.stringify({ error: status === 401 ? { code: 'UNAUTHORIZED', message: 'a valid access token is required', hint: 'open the URL that `sps serve` printed (it carries ?token=…)' } : { code: 'UPGRADE_REQUIRED', message: 'the API is a WebSocket at /api' } }));
+      if (hasQueryToken(req)) return sendJson(res, 400, headers, { error: QUERY_TOKEN_REFUSED });
+      const ok = sameToken(presentedToken(req), token);
+      sendJson(res, ok ? 426 : 401, { ...headers, ...(ok ? { Upgrade: 'websocket' } : {}) }, {
+        error: ok ? { code: 'UPGRADE_REQUIRED', message: 'the API is a WebSocket at /api' } : { code: 'UNAUTHORIZED', message: 'a valid access token is required', hint: 'open the URL that `sps serve` printed (it carries #token=…)' },
+      });
       return;
     }
     serveStatic(rendererDir, req, res, headers);
-  });
+  };
+  const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : createHttpServer(onRequest);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_MESSAGE_BYTES,
@@ -143,37 +147,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     handleProtocols: (protocols) => [...protocols].find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX)) ?? false,
   });
 
-  server.on('upgrade', (req, socket, head) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const bad = checkHostAndOrigin(req, hosts, scheme);
+    if (bad) return refuse(socket, bad.status, bad.reason);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path !== API_PATH) return refuse(socket, 404, 'Not Found');
-    if (!sameToken(tokenOf(req), token)) return refuse(socket, 401, 'Unauthorized');
-    if (foreignOrigin(req)) return refuse(socket, 403, 'Forbidden');
+    if (hasQueryToken(req)) return refuse(socket, 400, QUERY_TOKEN_REFUSED.message);
+    if (!sameToken(presentedToken(req), token)) return refuse(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
-      ws.on('close', () => clients.delete(ws));
-      ws.on('error', () => clients.delete(ws));
-      ws.on('message', (data, isBinary) => {
-        void handleMessage(ws, isBinary ? undefined : data.toString());
-      });
+      serveApiSocket(ws, (method, req) => dispatch(services.handlers, method, req), limits, () => clients.delete(ws));
     });
   });
-
-  const handleMessage = async (ws: WebSocket, text: string | undefined): Promise<void> => {
-    let msg: Partial<ClientMessage> | undefined;
-    try {
-      msg = text === undefined ? undefined : (JSON.parse(text) as Partial<ClientMessage>);
-    } catch {
-      msg = undefined;
-    }
-    const id = msg && (typeof msg.id === 'string' || typeof msg.id === 'number') ? msg.id : null;
-    let result: unknown;
-    if (!msg || typeof msg !== 'object' || id === null || typeof msg.method !== 'string') {
-      result = { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'a message must be JSON {"id", "method", "req"}', location: { field: id === null ? 'id' : 'method' } } };
-    } else {
-      result = await dispatch(services.handlers, msg.method, msg.req ?? {});
-    }
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result } satisfies ServerMessage));
-  };
 
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -183,12 +168,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   });
   const port = (server.address() as AddressInfo).port;
+  hosts = allowedHosts(host, port, opts.hostNames);
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
-  headers = securityHeaders(contentSecurityPolicy(`ws://${hostInUrl}:${port}`));
+  headers = securityHeaders(contentSecurityPolicy(`${scheme === 'https' ? 'wss' : 'ws'}://${hostInUrl}:${port}`));
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${hostInUrl}:${port}/?token=${encodeURIComponent(token)}`,
+    url: `${scheme}://${hostInUrl}:${port}/#token=${encodeURIComponent(token)}`,
     token,
     host,
     port,

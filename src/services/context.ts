@@ -36,6 +36,13 @@ export interface ServicesOptions {
   /** Tests: the fetch and retry policy Hub downloads use. */
   hubFetch?: typeof fetch;
   hubRetry?: RetryPolicy;
+  /** Web mode: folders the API may read besides its own (`sps serve --allow-dir`). */
+  allowDirs?: string[];
+  /**
+   * Web mode: the model library's folders (the library and the Hugging Face cache). A seam for
+   * the model library; default: DATA/models and the Hugging Face hub cache.
+   */
+  libraryRoots?: () => string[];
 }
 
 const THEMES = ['light', 'dark', 'system'];

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { ApiHandlers } from '../shared/api.js';
+import { webPathPolicy, withPathPolicy } from './allowed_roots.js';
 import { ServiceContext, type ServicesOptions } from './context.js';
 import { datasetsService } from './datasets.js';
 import { exportsService } from './exports.js';
@@ -7,6 +8,7 @@ import { inferenceService } from './inference.js';
 import { jobsService } from './jobs/index.js';
 import { modelsService } from './models.js';
 import { systemService } from './system.js';
+import { uploadsService } from './uploads.js';
 
 export type { Emit, ServicesOptions } from './context.js';
 export { dispatch, serializeError, invalidRequestError } from './dispatch.js';
@@ -41,14 +43,18 @@ export function createServices(opts: ServicesOptions): Services {
   } catch {
     // An unreadable settings file: jobs.list reports it on first use.
   }
-  const handlers: ApiHandlers = {
+  const all: ApiHandlers = {
     ...systemService(ctx),
     ...models.handlers,
     ...datasetsService(ctx),
+    ...uploadsService(ctx),
     ...jobs.handlers,
     ...inference.handlers,
-    ...exportsService(resolveRun),
+    ...exportsService(resolveRun, opts.mode),
   };
+  // Web mode: a request may only name paths under the allowed roots. The desktop app's paths
+  // come from its dialogs and drops, which main checks (main/path_grants.ts).
+  const handlers = opts.mode === 'web' ? withPathPolicy(all, webPathPolicy(ctx, () => models.library.roots())) : all;
   let closed: Promise<void> | undefined;
   return {
     handlers,

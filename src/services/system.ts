@@ -33,6 +33,11 @@ export function systemService(ctx: ServiceContext): SystemHandlers {
       const current = ctx.settings.read();
       const next: Partial<Settings> = { ...current };
       if (req.theme !== undefined) next.theme = req.theme;
+      if (req.runsDir !== undefined && resolve(req.runsDir) !== ctx.runsDir && ctx.opts.mode === 'web') {
+        // The runs dir decides what jobs.delete may remove and where files are created: only
+        // the operator sets it (`sps serve --runs-dir`), never a browser.
+        throw new SpsError('PATH_NOT_ALLOWED', 'the runs folder cannot be changed from a web client', { location: { field: 'runsDir' }, hint: 'restart `sps serve` with --runs-dir FOLDER' });
+      }
       if (req.runsDir !== undefined) {
         const dir = resolve(req.runsDir);
         try {

@@ -208,6 +208,8 @@ export interface ApiMethods {
   'datasets.preview': { req: { path: string; limit?: number }; res: DatasetPreview };
   'datasets.validate': { req: { job: JobConfig }; res: ValidationReportDTO };
   'datasets.templatePreview': { req: { job: JobConfig; limit?: number }; res: TemplatePreview };
+  /** A file's content sent by the browser (web mode's drag-and-drop), saved under DATA/uploads/. */
+  'datasets.upload': { req: { name: string; contentBase64: string }; res: { path: string; bytes: number } };
   'jobs.create': { req: { job: JobConfig; name?: string }; res: RunSummary };
   'jobs.start': { req: { id: string }; res: RunSummary };
   'jobs.pause': { req: { id: string }; res: { ok: boolean } };
@@ -269,6 +271,7 @@ export const METHODS: readonly Method[] = [
   'datasets.preview',
   'datasets.validate',
   'datasets.templatePreview',
+  'datasets.upload',
   'jobs.create',
   'jobs.start',
   'jobs.pause',

@@ -9,13 +9,17 @@ type Check = (req: unknown) => string[];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function shape(fields: Record<string, 'string' | 'number' | 'boolean' | 'string?' | 'number?' | 'boolean?' | 'job' | 'format' | 'checkpoint?'>): Check {
+/** The largest upload (datasets.upload), in bytes of the file; its base64 text is 4/3 of that. */
+export const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
+
+function shape(fields: Record<string, 'string' | 'number' | 'boolean' | 'string?' | 'number?' | 'boolean?' | 'job' | 'format' | 'checkpoint?' | 'base64'>): Check {
   return (req) => {
     if (!isObj(req)) return ['the request must be an object'];
     const errs: string[] = [];
-    for (const key of Object.keys(req)) if (!(key in fields)) errs.push(`unexpected field "${key}"`);
+    // Own properties only: `constructor` or `toString` must not pass as a known field.
+    for (const key of Object.keys(req)) if (!Object.hasOwn(fields, key)) errs.push(`unexpected field "${key}"`);
     for (const [key, kind] of Object.entries(fields)) {
-      const v = req[key];
+      const v = Object.hasOwn(req, key) ? req[key] : undefined;
       const optional = kind.endsWith('?');
       if (v === undefined) {
         if (!optional) errs.push(`"${key}" is required`);
@@ -30,6 +34,10 @@ function shape(fields: Record<string, 'string' | 'number' | 'boolean' | 'string?
           break;
         case 'boolean':
           if (typeof v !== 'boolean') errs.push(`"${key}" must be true or false`);
+          break;
+        case 'base64':
+          if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) errs.push(`"${key}" must be base64 text`);
+          else if ((v.length * 3) / 4 > MAX_UPLOAD_BYTES + 2) errs.push(`"${key}" is over the ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB upload limit`);
           break;
         case 'job':
           errs.push(...validateJob(v).map((e) => `job.${e.field} ${e.message}`));
@@ -56,8 +64,10 @@ export const REQUEST_VALIDATORS: Record<Method, Check> = {
     if (!isObj(req)) return ['the request must be an object'];
     const errs: string[] = [];
     for (const k of Object.keys(req)) if (k !== 'runsDir' && k !== 'theme') errs.push(`unexpected field "${k}"`);
-    if (req.runsDir !== undefined && (typeof req.runsDir !== 'string' || req.runsDir === '')) errs.push('"runsDir" must be a folder path');
-    if (req.theme !== undefined && !['light', 'dark', 'system'].includes(req.theme as string)) errs.push('"theme" must be light, dark or system');
+    const runsDir = Object.hasOwn(req, 'runsDir') ? req.runsDir : undefined;
+    const theme = Object.hasOwn(req, 'theme') ? req.theme : undefined;
+    if (runsDir !== undefined && (typeof runsDir !== 'string' || runsDir === '')) errs.push('"runsDir" must be a folder path');
+    if (theme !== undefined && !['light', 'dark', 'system'].includes(theme as string)) errs.push('"theme" must be light, dark or system');
     return errs;
   },
   'models.list': empty,
@@ -74,6 +84,7 @@ export const REQUEST_VALIDATORS: Record<Method, Check> = {
   'datasets.preview': shape({ path: 'string', limit: 'number?' }),
   'datasets.validate': shape({ job: 'job' }),
   'datasets.templatePreview': shape({ job: 'job', limit: 'number?' }),
+  'datasets.upload': shape({ name: 'string', contentBase64: 'base64' }),
   'jobs.create': shape({ job: 'job', name: 'string?' }),
   'jobs.start': byId,
   'jobs.pause': byId,
@@ -92,7 +103,7 @@ export const REQUEST_VALIDATORS: Record<Method, Check> = {
 };
 
 export function validateRequest(method: string, req: unknown): string[] {
-  const check = (REQUEST_VALIDATORS as Record<string, Check | undefined>)[method];
+  const check = Object.hasOwn(REQUEST_VALIDATORS, method) ? REQUEST_VALIDATORS[method as Method] : undefined;
   if (!check) return [`unknown method "${method}"`];
   return check(req);
 }

@@ -35,6 +35,8 @@ export type SpsErrorCode =
   | 'CHECKSUM_MISMATCH'
   | 'DISK_FULL'
   | 'CANCELLED'
+  | 'PATH_NOT_ALLOWED'
+  | 'RUN_LOCKED'
   | 'INTERNAL';
 
 export class SpsError extends Error {

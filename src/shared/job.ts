@@ -96,28 +96,45 @@ export interface FieldError {
   message: string;
 }
 
-/** Validates a parsed job config; every problem names its field path. */
-export function validateJob(value: unknown): FieldError[] {
+/**
+ * Validates a parsed job config; every problem names its field path. Fields are read as own
+ * properties only (a prototype's `constructor` is not a field), and a field the schema does not
+ * know is refused (`unknownFields: 'refuse'`, the default) so that nothing unchecked reaches
+ * job.json; reading an existing run ignores them instead.
+ */
+export function validateJob(value: unknown, opts: { unknownFields?: 'refuse' | 'ignore' } = {}): FieldError[] {
   const errs: FieldError[] = [];
   const err = (field: string, message: string) => errs.push({ field, message });
-  if (typeof value !== 'object' || value === null) return [{ field: '', message: 'the job config must be a JSON object' }];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [{ field: '', message: 'the job config must be a JSON object' }];
   const j = value as Record<string, unknown>;
+  /** Every object checked, with the fields the checks below know. */
+  const seen = new Map<Record<string, unknown>, { path: string; keys: Set<string> }>();
+  const known = (o: Record<string, unknown>, path: string, ...keys: string[]) => {
+    let entry = seen.get(o);
+    if (!entry) seen.set(o, (entry = { path, keys: new Set() }));
+    for (const k of keys) entry.keys.add(k);
+  };
+  const own = (o: Record<string, unknown>, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
+  known(j, '', 'version', 'name');
   const obj = (k: string): Record<string, unknown> => {
-    const v = j[k];
-    if (typeof v !== 'object' || v === null) {
+    known(j, '', k);
+    const v = own(j, k);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
       err(k, 'is required and must be an object');
       return {};
     }
     return v as Record<string, unknown>;
   };
   const str = (o: Record<string, unknown>, path: string, k: string, required = true) => {
-    const v = o[k];
+    known(o, path, k);
+    const v = own(o, k);
     if (v === undefined) {
       if (required) err(`${path}.${k}`, 'is required');
     } else if (typeof v !== 'string' || v === '') err(`${path}.${k}`, 'must be a non-empty string');
   };
   const num = (o: Record<string, unknown>, path: string, k: string, min: number, max = Infinity, integer = false, required = true) => {
-    const v = o[k];
+    known(o, path, k);
+    const v = own(o, k);
     if (v === undefined) {
       if (required) err(`${path}.${k}`, 'is required');
       return;
@@ -127,12 +144,14 @@ export function validateJob(value: unknown): FieldError[] {
     }
   };
   const oneOf = (o: Record<string, unknown>, path: string, k: string, choices: readonly string[], required = true) => {
-    const v = o[k];
+    known(o, path, k);
+    const v = own(o, k);
     if (v === undefined) {
       if (required) err(`${path}.${k}`, `is required (one of ${choices.join(', ')})`);
     } else if (typeof v !== 'string' || !choices.includes(v)) err(`${path}.${k}`, `must be one of ${choices.join(', ')}, got ${JSON.stringify(v)}`);
   };
 
+  if (own(j, 'name') !== undefined && typeof j.name !== 'string') err('name', 'must be a string');
   if (j.version !== 1) err('version', 'must be 1');
   str(obj('model'), 'model', 'path');
   const data = obj('data');
@@ -156,11 +175,18 @@ export function validateJob(value: unknown): FieldError[] {
   } else if (task.kind === 'lm') {
     str(task, 'task', 'textColumn');
   }
+  // A task switched in the wizard may keep another kind's fields: known, checked when used.
+  known(task, 'task', 'inputTemplate', 'labelColumn', 'labels', 'verbalizers', 'outputTemplate', 'textColumn');
+  const verbalizers = own(task, 'verbalizers');
+  if (verbalizers !== undefined && (typeof verbalizers !== 'object' || verbalizers === null || Array.isArray(verbalizers) || Object.values(verbalizers).some((v) => typeof v !== 'string'))) {
+    err('task.verbalizers', 'must map each label to its verbalizer text');
+  }
   const prompt = obj('prompt');
   num(prompt, 'prompt', 'numVirtualTokens', 1, 4096, true);
   oneOf(prompt, 'prompt', 'init', ['random', 'vocab', 'text', 'labels', 'file']);
   if (prompt.init === 'text') str(prompt, 'prompt', 'initText');
   if (prompt.init === 'file') str(prompt, 'prompt', 'initFile');
+  known(prompt, 'prompt', 'initText', 'initFile');
   if (prompt.init === 'labels' && task.kind !== 'classification') err('prompt.init', '"labels" initialisation needs a classification task');
   const t = obj('training');
   num(t, 'training', 'learningRate', 1e-8, 100);
@@ -180,8 +206,15 @@ export function validateJob(value: unknown): FieldError[] {
   num(t, 'training', 'seed', 0, 2 ** 32 - 1, true);
   num(t, 'training', 'maxConsecutiveSkips', 1, 1e9, true);
   num(t, 'training', 'evalBatchSize', 1, 65536, true);
+  known(t, 'training', 'appendEos', 'metric');
   if (typeof t.appendEos !== 'boolean') err('training.appendEos', 'must be true or false');
   if (t.metric !== undefined && typeof t.metric !== 'string') err('training.metric', 'must be a metric name');
   oneOf(j, 'job', 'device', DEVICE_KINDS);
+  known(j, '', 'device');
+  if (opts.unknownFields !== 'ignore') {
+    for (const [o, { path, keys }] of seen) {
+      for (const k of Object.keys(o)) if (!keys.has(k)) err(path ? `${path}.${k}` : k, 'is not a job field (check its spelling; the fields are listed in src/shared/job.ts)');
+    }
+  }
   return errs;
 }

@@ -43,8 +43,10 @@ describe('web mode API, end to end (real server, worker and model)', () => {
   it('refuses a connection without the token (or with a wrong one)', async () => {
     const base = `ws://${e2e.server.host}:${e2e.server.port}/api`;
     expect(await tryConnect(base)).toBe(401);
-    expect(await tryConnect(`${base}?token=${'x'.repeat(e2e.server.token.length)}`)).toBe(401);
-    expect(await tryConnect(`${base}?token=${e2e.server.token}`)).toBe('open');
+    expect(await tryConnect(base, [`sps-token.${'x'.repeat(e2e.server.token.length)}`])).toBe(401);
+    expect(await tryConnect(base, [`sps-token.${e2e.server.token}`])).toBe('open');
+    // Never in the query string, even when right.
+    expect(await tryConnect(`${base}?token=${e2e.server.token}`)).toBe(400);
     // The renderer's client with no / a wrong token: its calls fail as DISCONNECTED, never answered.
     for (const token of ['', 'not-the-token-at-all']) {
       const bad = createWsClient(e2e.server.url, token, WS);

@@ -37,7 +37,8 @@ export async function startE2eServer(prefix: string): Promise<E2eServer> {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const dataDir = join(root, 'data');
   const warnings: string[] = [];
-  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, runsDir: join(root, 'runs'), rendererDir: renderer, warn: (m) => warnings.push(m), shutdownTimeoutMs: 10_000 });
+  // Web mode reads only under allowed roots: the test model's folder is granted as `--allow-dir` would.
+  const server = await startServer({ host: '127.0.0.1', port: 0, dataDir, runsDir: join(root, 'runs'), allowDirs: [dirname(storiesModelDir())], rendererDir: renderer, warn: (m) => warnings.push(m), shutdownTimeoutMs: 10_000 });
   if (warnings.length > 0) throw new Error(`unexpected server warnings: ${warnings.join('; ')}`);
   return {
     server,

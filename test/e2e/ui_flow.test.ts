@@ -8,7 +8,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -349,9 +348,28 @@ describe('web mode UI in Chromium, end to end', () => {
     await page.close();
   }), 150_000);
 
+  it('logs in through the #token fragment: the token leaves the address bar and survives a reload', () =>
+    flow('fragment-login', async (ref) => {
+      expect(new URL(e2e.server.url).hash).toBe(`#token=${e2e.server.token}`);
+      const { page, problems } = await openApp();
+      ref.page = page;
+      // The page took the token from the fragment, kept it for the tab, and cleaned the address bar.
+      expect(page.url()).not.toContain(e2e.server.token);
+      expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('sps.token'))).toBe(e2e.server.token);
+      // A reload (no fragment now) still reaches the API: adding the model works.
+      await page.reload();
+      await page.getByTestId('step-model').waitFor();
+      await page.getByTestId('model-path-input').fill(storiesModelDir());
+      await page.getByTestId('model-add').click();
+      await page.locator(`${byId('model-row')}[data-supported="true"]`).waitFor();
+      expect(problems).toEqual([]);
+      await page.close();
+    }));
+
   it('shows a broken dataset’s errors with their line numbers', () =>
     flow('broken-dataset', async (ref) => {
-    const dir = mkdtempSync(join(tmpdir(), 'sps-e2e-broken-'));
+    // Inside the data dir: web mode reads nothing outside its allowed folders.
+    const dir = mkdtempSync(join(e2e.dataDir, 'broken-'));
     try {
       const file = join(dir, 'broken.csv');
       const good = ['Mia and her dog danced in the sun.,happy', "Max's fish ran away and he felt alone.,sad", 'Tom got a new red car and smiled all day.,happy', 'Lily lost her kite in the wind.,sad', 'Ben found a shiny shell and laughed.,happy'];

@@ -15,6 +15,9 @@ export interface GoldenModel {
   loss: number;
   num_label_tokens: number;
   grad_prompt: { shape: [number, number]; data: number[] };
+  /** "<variant>@transformers5" entries: the config.json transformers 5 wrote for those weights. */
+  config_json?: Record<string, unknown>;
+  same_weights_as?: string;
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -160,6 +160,16 @@ describe('wizard', () => {
     expect(a.callsOf('datasets.preview')[0]?.path).toBe('/d/sentiment.csv');
   });
 
+  it('web mode uploads a dropped File (the browser has no path) and uses the saved copy', async () => {
+    const a = api({ 'datasets.upload': (req) => ({ path: `/data/uploads/${req.name}`, bytes: atob(req.contentBase64).length }) });
+    renderApp(a);
+    await pickModel();
+    act(() => dropOnWindow({ files: [new File(['text,label\nhi,happy\n'], 'data.csv')] }));
+    await screen.findByTestId('validation-report');
+    expect(a.callsOf('datasets.upload')).toEqual([{ name: 'data.csv', contentBase64: btoa('text,label\nhi,happy\n') }]);
+    expect(a.callsOf('datasets.preview')[0]?.path).toBe('/data/uploads/data.csv');
+  });
+
   it('uses the desktop bridge path of a dropped File', async () => {
     const a = api();
     renderApp(a, { mode: 'desktop', pathForFile: (f) => `/home/me/${f.name}` });

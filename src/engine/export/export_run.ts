@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SpsError } from '../../shared/errors.js';
 import { fileError } from '../files.js';
@@ -143,7 +143,7 @@ export function exportRun(runDir: string, opts: ExportOptions): ExportResult {
         exportedAt: opts.now ?? new Date(), appVersion: APP_VERSION,
       });
       try {
-        writeFileSync(out, text);
+        writeFileSync(out, text, { flag: 'wx' });
       } catch (err) {
         throw fileError(err, out, 'prompt card output file');
       }
@@ -152,8 +152,23 @@ export function exportRun(runDir: string, opts: ExportOptions): ExportResult {
   }
 }
 
+/** Replacing an export removes the old file first (the new one is created exclusively); a link is never followed or removed. */
+function removeOld(file: string): void {
+  let st;
+  try {
+    st = lstatSync(file);
+  } catch {
+    return;
+  }
+  if (st.isSymbolicLink()) throw new SpsError('INVALID_ARGUMENT', 'the output path is a symbolic link; exports are never written through links', { location: { file, field: '--out' }, hint: 'remove the link or choose another path' });
+  if (st.isFile()) unlinkSync(file);
+}
+
 /** Never overwrite silently; a PEFT folder may only be reused if it holds nothing but an adapter. */
 function checkOutput(out: string, format: ExportFormat, force: boolean): void {
+  if (lstatSync(out, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw new SpsError('INVALID_ARGUMENT', 'the output path is a symbolic link; exports are never written through links', { location: { file: out, field: '--out' }, hint: 'remove the link or choose another path' });
+  }
   if (!existsSync(out)) return;
   const isDir = statSync(out).isDirectory();
   if (format === 'peft') {
@@ -163,8 +178,10 @@ function checkOutput(out: string, format: ExportFormat, force: boolean): void {
     const onlyAdapter = entries.every((f) => f === ADAPTER_CONFIG_FILE || f === ADAPTER_WEIGHTS_FILE);
     if (!onlyAdapter) throw new SpsError('INVALID_ARGUMENT', `the output folder is not empty (it holds ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''})`, { location: { file: out, field: '--out' }, hint: 'choose a new or empty folder for the adapter' });
     if (!force) throw new SpsError('INVALID_ARGUMENT', 'the output folder already holds an adapter', { location: { file: out, field: '--out' }, hint: 'pass --force to replace it, or choose another folder' });
+    for (const f of entries) removeOld(join(out, f));
     return;
   }
   if (isDir) throw new SpsError('NOT_A_FILE', `a ${format} export is a file, but this path is a folder`, { location: { file: out, field: '--out' }, hint: 'give a file path for --out' });
   if (!force) throw new SpsError('INVALID_ARGUMENT', 'the output file already exists', { location: { file: out, field: '--out' }, hint: 'pass --force to replace it, or choose another path' });
+  removeOld(out);
 }

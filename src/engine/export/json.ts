@@ -40,7 +40,7 @@ export function encodePromptJson(p: SoftPrompt): string {
 export function writePromptJson(path: string, p: SoftPrompt): void {
   const text = encodePromptJson(p);
   try {
-    writeFileSync(path, text);
+    writeFileSync(path, text, { flag: 'wx' });
   } catch (err) {
     throw fileError(err, path, 'JSON output file');
   }

@@ -44,7 +44,7 @@ export function encodeNpy(p: SoftPrompt, dtype: NpyFloat = 'float32'): Buffer {
 
 export function writeNpy(path: string, p: SoftPrompt, dtype: NpyFloat = 'float32'): void {
   try {
-    writeFileSync(path, encodeNpy(p, dtype));
+    writeFileSync(path, encodeNpy(p, dtype), { flag: 'wx' });
   } catch (err) {
     throw fileError(err, path, '.npy output file');
   }

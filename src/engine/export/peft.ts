@@ -77,8 +77,9 @@ export function writePeftAdapter(dir: string, p: SoftPrompt, spec: Pick<ModelSpe
     mkdirSync(dir, { recursive: true });
     const configPath = join(dir, ADAPTER_CONFIG_FILE);
     const weightsPath = join(dir, ADAPTER_WEIGHTS_FILE);
-    writeSoftPrompt(weightsPath, p, 'F32');
-    writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n');
+    // Created exclusively: never through a symlink, never over a file.
+    writeSoftPrompt(weightsPath, p, 'F32', 'wx');
+    writeFileSync(configPath, JSON.stringify(config, null, 2) + '\n', { flag: 'wx' });
     return [configPath, weightsPath];
   } catch (err) {
     if (err instanceof SpsError) throw err;

@@ -9,7 +9,11 @@ export interface RopeSpec {
   scaling:
     | { type: 'default' }
     | { type: 'linear'; factor: number }
-    | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number };
+    /** NTK-aware; within the context (`maxPositions`, never exceeded here) theta stays as is. */
+    | { type: 'dynamic'; factor: number; maxPositions: number }
+    | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositions: number }
+    /** YaRN: per-frequency blend of interpolation and extrapolation; cos/sin scaled by attentionFactor. */
+    | { type: 'yarn'; factor: number; originalMaxPositions: number; betaFast: number; betaSlow: number; attentionFactor: number; truncate: boolean };
 }
 
 export interface ModelSpec {

@@ -91,7 +91,7 @@ function readSafetensorsPrompt(file: string, expectDim: number | undefined): Sof
 }
 
 /** Writes `prompt_embeddings` [n, d] as F32 (PEFT's format), or F64 to keep full precision. */
-export function writeSoftPrompt(path: string, p: SoftPrompt, dtype: 'F32' | 'F64' = 'F32'): void {
+export function writeSoftPrompt(path: string, p: SoftPrompt, dtype: 'F32' | 'F64' = 'F32', flag: 'w' | 'wx' = 'w'): void {
   const data = dtype === 'F32' ? Float32Array.from(p.data) : p.data;
-  writeSafetensors(path, [{ name: PROMPT_TENSOR, dtype, shape: [p.numVirtualTokens, p.dim], data }], { format: 'pt' });
+  writeSafetensors(path, [{ name: PROMPT_TENSOR, dtype, shape: [p.numVirtualTokens, p.dim], data }], { format: 'pt' }, flag);
 }

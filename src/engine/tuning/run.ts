@@ -18,8 +18,8 @@ export interface RunJobFile {
 
 export const APP_VERSION = '0.1.0';
 
-export function checkJob(job: unknown, source: string): JobConfig {
-  const errors = validateJob(job);
+export function checkJob(job: unknown, source: string, opts: { unknownFields?: 'refuse' | 'ignore' } = {}): JobConfig {
+  const errors = validateJob(job, opts);
   if (errors.length > 0) {
     const e = errors[0]!;
     throw new SpsError('INVALID_ARGUMENT', `${errors.length} problem(s) in the job config; first: ${e.field} ${e.message}`, {
@@ -72,6 +72,7 @@ export function readRunJob(runDir: string): RunJobFile {
   const path = runPaths(runDir).job;
   if (!existsSync(path)) throw new SpsError('FILE_NOT_FOUND', 'this folder is not a run (no job.json)', { location: { file: resolve(runDir) }, hint: 'pass a folder made by `sps tune --out`' });
   const v = readJsonFile(path, 'run job file') as RunJobFile;
-  checkJob(v.job, path);
+  // A run written by another version may carry fields this one does not know: read, not refused.
+  checkJob(v.job, path, { unknownFields: 'ignore' });
   return v;
 }

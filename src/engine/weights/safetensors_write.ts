@@ -40,6 +40,7 @@ export function encodeSafetensors(tensors: readonly TensorToWrite[], metadata?: 
   return out;
 }
 
-export function writeSafetensors(path: string, tensors: readonly TensorToWrite[], metadata?: Record<string, string>): void {
-  writeFileSync(path, encodeSafetensors(tensors, metadata));
+/** `flag: 'wx'` creates the file exclusively (fails if anything, even a symlink, is there). */
+export function writeSafetensors(path: string, tensors: readonly TensorToWrite[], metadata?: Record<string, string>, flag: 'w' | 'wx' = 'w'): void {
+  writeFileSync(path, encodeSafetensors(tensors, metadata), { flag });
 }

@@ -16,19 +16,21 @@ export interface WebSocketLike {
   onclose: ((ev: { code?: number; reason?: string }) => void) | null;
   onerror: ((ev: unknown) => void) | null;
 }
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** The token rides in a subprotocol: a URL (query) would leave it in server logs and histories. */
+export const TOKEN_PROTOCOL_PREFIX = 'sps-token.';
 
 const OPEN = 1;
 
-/** ws(s)://host/api?token=… from the page URL or an http(s)/ws(s) base URL. */
-export function apiSocketUrl(url: string, token: string): string {
+/** ws(s)://host/api from the page URL or an http(s)/ws(s) base URL (no query, no fragment). */
+export function apiSocketUrl(url: string): string {
   const u = new URL(url);
   if (u.protocol === 'http:') u.protocol = 'ws:';
   else if (u.protocol === 'https:') u.protocol = 'wss:';
   if (u.pathname === '' || u.pathname === '/' || u.pathname.endsWith('/index.html')) u.pathname = '/api';
   u.search = '';
   u.hash = '';
-  u.searchParams.set('token', token);
   return u.toString();
 }
 
@@ -47,7 +49,7 @@ export function createWsClient(url: string, token: string, WebSocketImpl: WebSoc
   let nextId = 1;
   let closedError: SerializedError | undefined;
 
-  const ws = new WebSocketImpl(apiSocketUrl(url, token));
+  const ws = new WebSocketImpl(apiSocketUrl(url), [TOKEN_PROTOCOL_PREFIX + token]);
 
   const failAll = (error: SerializedError) => {
     closedError ??= error;
@@ -89,7 +91,7 @@ export function createWsClient(url: string, token: string, WebSocketImpl: WebSoc
     failAll({
       code: 'DISCONNECTED',
       message: `the connection to the app server closed${ev.reason ? ` (${ev.reason})` : ''}`,
-      hint: refused ? 'is `sps serve` still running, and does the page URL carry its ?token=…? Reload the page from the printed URL' : 'reload the page',
+      hint: refused ? 'is `sps serve` still running, and was the page opened from the URL it printed (with #token=…)? Open that URL again' : 'reload the page',
     });
   };
   ws.onerror = () => {

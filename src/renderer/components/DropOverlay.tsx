@@ -1,11 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
-import { usePlatform, useStores } from '../api/context';
+import { useApi, usePlatform, useStores } from '../api/context';
 import type { Platform } from '../api/platform';
+import { toSerialized } from '../lib/errors';
+import { uploadDataset } from '../lib/upload';
 
 const DATA_EXT = /\.(csv|tsv|jsonl|json|parquet|txt|text)$/i;
 
 /** The path a drop carries: the desktop bridge's path of a File, or a dropped path / file:// URI as text. */
-export function droppedPath(dt: DataTransfer | null, platform: Platform): { path?: string; fileName?: string } {
+export function droppedPath(dt: DataTransfer | null, platform: Platform): { path?: string; fileName?: string; file?: File } {
   if (!dt) return {};
   const file = dt.files?.[0];
   if (file && platform.pathForFile) {
@@ -25,12 +27,13 @@ export function droppedPath(dt: DataTransfer | null, platform: Platform): { path
     }
     return { path: text };
   }
-  return file ? { fileName: file.name } : {};
+  return file ? { fileName: file.name, file } : {};
 }
 
 /** A window-wide drop zone: drop a dataset file (or a model folder) anywhere. */
 export function DropOverlay() {
   const stores = useStores();
+  const api = useApi();
   const platform = usePlatform();
   const [over, setOver] = useState(false);
   const depth = useRef(0);
@@ -61,12 +64,26 @@ export function DropOverlay() {
       setOver(false);
       void handleDrop(droppedPath(e.dataTransfer, platform));
     };
-    const handleDrop = async ({ path, fileName }: { path?: string; fileName?: string }) => {
+    const handleDrop = async ({ path, fileName, file }: { path?: string; fileName?: string; file?: File }) => {
       const ui = stores.ui.getState();
       const wizard = stores.wizard.getState();
+      if (!path && file && platform.mode === 'web' && DATA_EXT.test(file.name)) {
+        // The browser does not say where the file is: its content goes to the server's data folder.
+        ui.go({ name: 'wizard' });
+        wizard.setStep(1);
+        ui.setNotice(`Uploading "${file.name}"…`);
+        try {
+          const saved = await uploadDataset(api, file);
+          ui.setNotice(null);
+          await wizard.setDataset(saved);
+        } catch (err) {
+          ui.setNotice(`"${file.name}" could not be uploaded: ${toSerialized(err).message}`);
+        }
+        return;
+      }
       if (!path) {
         if (fileName) {
-          ui.setNotice(`"${fileName}" was dropped, but in web mode the browser does not tell the app where the file is. Enter its path (on the machine running sps serve) in the dataset field.`);
+          ui.setNotice(`"${fileName}" was dropped, but the app cannot tell where it is. Enter its path in the dataset field.`);
           ui.go({ name: 'wizard' });
           wizard.setStep(1);
         }
@@ -93,7 +110,7 @@ export function DropOverlay() {
       window.removeEventListener('dragleave', leave);
       window.removeEventListener('drop', drop);
     };
-  }, [stores, platform]);
+  }, [stores, platform, api]);
 
   if (!over) return null;
   return (

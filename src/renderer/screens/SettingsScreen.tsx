@@ -1,13 +1,15 @@
 import { useEffect, useState } from 'react';
 import type { Settings } from '../../shared/api';
 import { describeProvider } from '../../shared/devices';
-import { useStores } from '../api/context';
+import { usePlatform, useStores } from '../api/context';
 import { ErrorBox, Loading } from '../components/common';
 import { useSettings } from '../stores';
 import { effectiveTheme } from '../theme';
 
 export function SettingsScreen() {
   const stores = useStores();
+  // Web mode: the operator sets the runs folder (`sps serve --runs-dir`); a browser cannot.
+  const webMode = usePlatform().mode === 'web';
   const settings = useSettings((s) => s.settings);
   const info = useSettings((s) => s.info);
   const theme = useSettings((s) => s.theme);
@@ -49,9 +51,10 @@ export function SettingsScreen() {
         {settings.error && <ErrorBox error={settings.error} title="Settings" testId="settings-error" />}
         <label className="field">
           <span>Runs folder</span>
-          <input type="text" value={runsDir} onChange={(e) => setRunsDir(e.target.value)} data-testid="settings-runs-dir" />
+          <input type="text" value={runsDir} readOnly={webMode} onChange={(e) => setRunsDir(e.target.value)} data-testid="settings-runs-dir" />
         </label>
-        <button type="submit" disabled={saving} data-testid="settings-save">
+        {webMode && <p className="muted" data-testid="settings-runs-dir-web">Set by the server (<code>sps serve --runs-dir</code>); a browser cannot change it.</p>}
+        <button type="submit" disabled={saving || webMode} data-testid="settings-save">
           {saving ? 'Saving…' : 'Save'}
         </button>
       </form>

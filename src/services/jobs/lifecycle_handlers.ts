@@ -1,11 +1,11 @@
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { ApiHandlers, RunSummary } from '../../shared/api.js';
 import { SpsError } from '../../shared/errors.js';
 import { checkJob, createRun, readRunJob } from '../../engine/tuning/run.js';
 import { readState } from '../../engine/tuning/run_dir.js';
 import type { DeviceQueue } from './device_queue.js';
 import type { RunFolders } from './run_folders.js';
+import { deletableRunDir } from './run_delete.js';
 import { hasLiveWorker, markEnded } from './run_records.js';
 
 export type LifecycleHandlers = Pick<ApiHandlers, 'jobs.create' | 'jobs.start' | 'jobs.pause' | 'jobs.resume' | 'jobs.cancel' | 'jobs.delete'>;
@@ -76,7 +76,7 @@ export function lifecycleHandlers({ folders, queue, summary, changed }: Lifecycl
       }
       // A worker that has reported its end may still be exiting: let it go first.
       await queue.settled(id);
-      rmSync(resolve(dir), { recursive: true, force: true });
+      rmSync(deletableRunDir(dir, folders.root()), { recursive: true, force: true });
       folders.forget(id);
       return { deleted: true };
     },

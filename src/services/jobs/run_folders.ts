@@ -13,6 +13,11 @@ export class RunFolders {
 
   constructor(private readonly runsDir: () => string) {}
 
+  /** The current runs folder. */
+  root(): string {
+    return this.runsDir();
+  }
+
   /** A run's folder from its id (checked: a run id, an existing run). */
   resolve(id: string): string {
     checkRunId(id);

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ApiError, type ApiEvents } from '../../../src/shared/api.js';
@@ -10,6 +10,7 @@ import { isLoopback, startServer, type RunningServer } from '../../../src/server
 import { runPaths } from '../../../src/engine/tuning/run_dir.js';
 import { sentimentJob, waitFor } from '../../unit/services/service_helpers.js';
 import { tryConnect } from '../../helpers/ws.js';
+import { storiesModelDir } from '../../helpers/fixtures.js';
 
 let root: string;
 let server: RunningServer;
@@ -39,7 +40,7 @@ beforeAll(async () => {
   writeFileSync(join(renderer, 'assets', 'app.js'), 'console.log("app")');
   writeFileSync(join(renderer, 'assets', 'style.css'), 'body{}');
   writeFileSync(join(root, 'www', 'secret.txt'), 'SECRET');
-  server = await startServer({ dataDir: join(root, 'data'), rendererDir: renderer, warn: (m) => warnings.push(m), shutdownTimeoutMs: 10_000 });
+  server = await startServer({ dataDir: join(root, 'data'), allowDirs: [dirname(storiesModelDir()), root], rendererDir: renderer, warn: (m) => warnings.push(m), shutdownTimeoutMs: 10_000 });
   client = createWsClient(server.url, server.token, WebSocket as unknown as WebSocketConstructor);
 });
 
@@ -50,29 +51,28 @@ afterAll(async () => {
 });
 
 describe('sps serve: web server', () => {
-  it('binds to loopback by default with a random token in the URL', async () => {
+  it('binds to loopback by default with a random token in the URL fragment', async () => {
     expect(server.host).toBe('127.0.0.1');
-    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/#token=${server.token}`);
     expect(server.token).toMatch(/^[0-9a-f]{64}$/);
     expect(warnings).toEqual([]);
     expect(isLoopback('127.0.0.1') && isLoopback('::1') && isLoopback('localhost')).toBe(true);
     expect(isLoopback('0.0.0.0') || isLoopback('192.168.1.2')).toBe(false);
     // Another address warns.
     const w: string[] = [];
-    const other = await startServer({ host: '0.0.0.0', dataDir: join(root, 'data2'), rendererDir: join(root, 'www', 'renderer'), warn: (m) => w.push(m) });
+    const other = await startServer({ host: '0.0.0.0', insecure: true, dataDir: join(root, 'data2'), rendererDir: join(root, 'www', 'renderer'), warn: (m) => w.push(m) });
     await other.close();
     expect(w.some((m) => /not on loopback/.test(m))).toBe(true);
   });
 
   it('refuses the API without the token: HTTP 401 and WebSocket upgrade 401', async () => {
     expect((await get('/api')).status).toBe(401);
-    expect((await get('/api?token=wrong')).status).toBe(401);
     expect((await get('/api', { Authorization: `Bearer ${server.token}x` })).status).toBe(401);
-    expect((await get(`/api?token=${server.token}`)).status).toBe(426);
+    expect((await get('/api', { Authorization: `Bearer ${server.token}` })).status).toBe(426);
     expect(await tryConnect(apiUrl(''))).toBe(401);
-    expect(await tryConnect(apiUrl('?token=nope'))).toBe(401);
-    expect(await tryConnect(apiUrl(`?token=${server.token.slice(0, -1)}`))).toBe(401);
-    expect(await tryConnect(apiUrl(`?token=${server.token}`))).toBe('open');
+    expect(await tryConnect(apiUrl(''), ['sps-token.nope'])).toBe(401);
+    expect(await tryConnect(apiUrl(''), [`sps-token.${server.token.slice(0, -1)}`])).toBe(401);
+    expect(await tryConnect(apiUrl(''), [`sps-token.${server.token}`])).toBe('open');
     // A client with a wrong token: its calls reject with an ApiError.
     const bad = createWsClient(server.url, 'not-the-token', WebSocket as unknown as WebSocketConstructor);
     await expect(bad.call('system.info', {})).rejects.toBeInstanceOf(ApiError);

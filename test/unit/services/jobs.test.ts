@@ -75,12 +75,15 @@ describe('jobs service', () => {
       for (const f of r.files) expect(existsSync(f)).toBe(true);
     }
     await h['exports.export']({ id: doneId, format: 'json' });
-    const st = await h['exports.export']({ id: doneId, format: 'safetensors', checkpoint: 'final', out: join(root, 'p.safetensors') });
-    expect(st.path).toBe(join(root, 'p.safetensors'));
+    // Web mode: a named export goes inside the run's exports/ folder, nowhere else.
+    await expect(h['exports.export']({ id: doneId, format: 'safetensors', checkpoint: 'final', out: join(root, 'p.safetensors') })).rejects.toMatchObject({ code: 'PATH_NOT_ALLOWED', location: { field: 'out' } });
+    expect(existsSync(join(root, 'p.safetensors'))).toBe(false);
+    const st = await h['exports.export']({ id: doneId, format: 'safetensors', checkpoint: 'final', out: join(detail.dir, 'exports', 'p.safetensors') });
+    expect(st.path).toBe(join(detail.dir, 'exports', 'p.safetensors'));
     expect(await h['exports.import']({ path: st.path })).toEqual({ numVirtualTokens: 4, dim: 64 });
     expect(await h['exports.import']({ path: join(detail.dir, 'exports', 'best-peft') })).toEqual({ numVirtualTokens: 4, dim: 64 });
     await expect(h['exports.import']({ path: st.path, expectDim: 128 })).rejects.toMatchObject({ code: 'TENSOR_MISMATCH' });
-    await expect(h['exports.export']({ id: doneId, format: 'safetensors', checkpoint: 'final', out: join(root, 'p.safetensors') })).rejects.toMatchObject({ code: expect.any(String) });
+    await expect(h['exports.export']({ id: doneId, format: 'safetensors', checkpoint: 'final', out: st.path })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
 
     const c = await h['inference.classify']({ id: doneId, text: 'Tom got a new red car and smiled all day.' });
     expect(['happy', 'sad']).toContain(c.prediction);

@@ -53,7 +53,8 @@ describe('services: system, models, datasets', () => {
 
   it('settings: written atomically with a .bak; a damaged file is reported, never reset', async () => {
     const data = join(tmp(), 'data');
-    const { services } = makeServices(data);
+    // Desktop: the runs folder is a setting. Web mode refuses to change it (web_paths.test.ts).
+    const { services } = makeServices(data, { mode: 'desktop' });
     const h = services.handlers;
     expect((await h['system.getSettings']({})).runsDir).toBe(join(data, 'runs'));
     await h['system.setSettings']({ theme: 'dark' });
@@ -74,7 +75,7 @@ describe('services: system, models, datasets', () => {
     expect(readFileSync(join(data, 'settings.json'), 'utf8')).toBe('{"theme": "dark",');
 
     const info = await h['system.info']({});
-    expect(info).toMatchObject({ mode: 'web', providers: expect.arrayContaining([{ name: 'cpu', available: true }]) });
+    expect(info).toMatchObject({ mode: 'desktop', providers: expect.arrayContaining([{ name: 'cpu', available: true }]) });
     expect(info.onnxruntime).toMatch(/^\d+\.\d+/);
   });
 

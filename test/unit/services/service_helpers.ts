@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiEvents, EventName } from '../../../src/shared/api.js';
@@ -22,6 +23,8 @@ export function makeServices(dataDir: string, extra: Partial<ServicesOptions> = 
   const services = createServices({
     dataDir,
     mode: 'web',
+    // Web mode reads only under allowed roots: the test model and the tests' temp folders.
+    allowDirs: [dirname(storiesModelDir()), tmpdir()],
     emit: (event, payload) => {
       const r = { event, payload } as Recorded;
       events.push(r);

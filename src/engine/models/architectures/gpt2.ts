@@ -38,6 +38,9 @@ export const gpt2: Architecture = {
     if (optionalBoolean(raw, 'scale_attn_by_inverse_layer_idx', false, file) || optionalBoolean(raw, 'reorder_and_upcast_attn', false, file)) {
       throw new SpsError('UNSUPPORTED_MODEL', 'gpt2 attention variants scale_attn_by_inverse_layer_idx / reorder_and_upcast_attn are not supported', { location: { file } });
     }
+    if (!optionalBoolean(raw, 'scale_attn_weights', true, file)) {
+      throw new SpsError('UNSUPPORTED_MODEL', 'gpt2 with scale_attn_weights=false (no 1/sqrt(head_dim) scaling) is not supported', { location: { file, field: 'scale_attn_weights' } });
+    }
     return {
       modelType: 'gpt2',
       hiddenSize: d,

@@ -8,7 +8,8 @@ import { activation } from '../parts/activations.js';
 import { attention, type AttentionInputs } from '../parts/attention.js';
 import { linear } from '../parts/linear.js';
 import { rmsNorm } from '../parts/norms.js';
-import type { ModelSpec, RopeSpec } from '../spec.js';
+import { parseRope } from '../rope_config.js';
+import type { ModelSpec } from '../spec.js';
 
 /**
  * Llama-style decoders (pre-RMSNorm, RoPE, grouped-query attention, gated MLP), which
@@ -17,64 +18,42 @@ import type { ModelSpec, RopeSpec } from '../spec.js';
 export interface LlamaVariant {
   modelType: string;
   /** Reads qkv/o/mlp bias flags, q/k norm and sliding window from the config. */
-  parseExtras(raw: RawConfig, file: string): Pick<ModelSpec, 'qkvBias' | 'oBias' | 'mlpBias' | 'qkNorm' | 'slidingWindow'>;
-}
-
-export function parseRope(raw: RawConfig, file: string, headDim: number): RopeSpec {
-  const theta = optionalNumber(raw, 'rope_theta', 10000, file);
-  const partial = optionalNumber(raw, 'partial_rotary_factor', 1, file);
-  if (partial !== 1) throw new SpsError('UNSUPPORTED_MODEL', `partial_rotary_factor ${partial} is not supported (only 1)`, { location: { file, field: 'partial_rotary_factor' } });
-  const scaling = raw.rope_scaling as Record<string, unknown> | null | undefined;
-  if (scaling === undefined || scaling === null) return { theta, dim: headDim, scaling: { type: 'default' } };
-  if (typeof scaling !== 'object') throw new SpsError('INVALID_CONFIG', 'rope_scaling must be an object or null', { location: { file, field: 'rope_scaling' } });
-  const type = String(scaling.rope_type ?? scaling.type ?? 'default');
-  const num = (k: string) => {
-    const v = scaling[k];
-    if (typeof v !== 'number') throw new SpsError('INVALID_CONFIG', `rope_scaling.${k} must be a number for rope_type ${type}`, { location: { file, field: `rope_scaling.${k}` } });
-    return v;
-  };
-  switch (type) {
-    case 'default':
-      return { theta, dim: headDim, scaling: { type: 'default' } };
-    case 'linear':
-      return { theta, dim: headDim, scaling: { type: 'linear', factor: num('factor') } };
-    case 'llama3':
-      return {
-        theta,
-        dim: headDim,
-        scaling: { type: 'llama3', factor: num('factor'), lowFreqFactor: num('low_freq_factor'), highFreqFactor: num('high_freq_factor'), originalMaxPositions: num('original_max_position_embeddings') },
-      };
-    default:
-      throw new SpsError('UNSUPPORTED_MODEL', `rope_scaling type "${type}" is not supported`, { location: { file, field: 'rope_scaling' }, hint: 'supported: default, linear, llama3' });
-  }
+  parseExtras(raw: RawConfig, file: string, numLayers: number): Pick<ModelSpec, 'qkvBias' | 'oBias' | 'mlpBias' | 'qkNorm' | 'slidingWindow'>;
+  /**
+   * head_dim when config.json has none (or null), as the transformers config class sets it:
+   * hidden_size / num_attention_heads unless given (Qwen3Config: 128).
+   */
+  defaultHeadDim?: number;
 }
 
 function parseLlamaConfig(variant: LlamaVariant, raw: RawConfig, file: string): ModelSpec {
   const hiddenSize = requireInteger(raw, 'hidden_size', file);
   const numHeads = requireInteger(raw, 'num_attention_heads', file);
   const numKvHeads = optionalInteger(raw, 'num_key_value_heads', numHeads, file);
-  const headDim = optionalInteger(raw, 'head_dim', Math.floor(hiddenSize / numHeads), file);
+  const headDim = optionalInteger(raw, 'head_dim', variant.defaultHeadDim ?? Math.floor(hiddenSize / numHeads), file);
   if (numHeads % numKvHeads !== 0) {
     throw new SpsError('INVALID_CONFIG', `num_attention_heads (${numHeads}) must be a multiple of num_key_value_heads (${numKvHeads})`, { location: { file, field: 'num_key_value_heads' } });
   }
   if (headDim % 2 !== 0) throw new SpsError('INVALID_CONFIG', `head_dim ${headDim} must be even for rotary embeddings`, { location: { file, field: 'head_dim' } });
   const act = optionalString(raw, 'hidden_act', 'silu', file);
   if (act !== 'silu') throw new SpsError('UNSUPPORTED_MODEL', `hidden_act "${act}" is not supported for ${variant.modelType}`, { location: { file, field: 'hidden_act' }, hint: 'supported: silu' });
+  const numLayers = requireInteger(raw, 'num_hidden_layers', file);
+  const maxPositions = optionalInteger(raw, 'max_position_embeddings', 2048, file);
   return {
     modelType: variant.modelType,
     hiddenSize,
-    numLayers: requireInteger(raw, 'num_hidden_layers', file),
+    numLayers,
     numHeads,
     numKvHeads,
     headDim,
     intermediateSize: requireInteger(raw, 'intermediate_size', file),
     vocabSize: requireInteger(raw, 'vocab_size', file),
-    maxPositions: optionalInteger(raw, 'max_position_embeddings', 2048, file),
+    maxPositions,
     norm: { kind: 'rms', eps: optionalNumber(raw, 'rms_norm_eps', 1e-6, file) },
-    positions: { kind: 'rope', rope: parseRope(raw, file, headDim) },
+    positions: { kind: 'rope', rope: parseRope(raw, file, headDim, maxPositions) },
     activation: 'silu',
     tieWordEmbeddings: optionalBoolean(raw, 'tie_word_embeddings', false, file),
-    ...variant.parseExtras(raw, file),
+    ...variant.parseExtras(raw, file, numLayers),
     bosTokenId: optionalIdList(raw, 'bos_token_id', file)[0],
     eosTokenIds: optionalIdList(raw, 'eos_token_id', file),
   };
