@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiHandlers } from '../shared/api.js';
 import { requestPaths } from '../shared/api_paths.js';
