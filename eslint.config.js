@@ -20,8 +20,16 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  fence(['src/shared/**'], [...nodeBuiltins, 'electron', '**/engine/**', '**/main/**', '**/renderer/**', '**/preload/**', '**/worker/**', '**/cli/**', '**/server/**'], 'src/shared is pure TypeScript: no Node, no DOM, no other layer.'),
-  fence(['src/engine/**'], ['electron', '**/main/**', '**/renderer/**', '**/preload/**', '**/worker/**', '**/cli/**', '**/server/**'], 'src/engine is pure Node: it never imports Electron or the layers above it.'),
-  fence(['src/renderer/**'], [...nodeBuiltins, 'electron', '**/engine/**', '**/main/**', '**/worker/**', '**/cli/**', '**/server/**', 'onnxruntime-node'], 'the renderer talks to the API contract in src/shared only.'),
+  fence(['src/shared/**'], [...nodeBuiltins, 'electron', '**/engine/**', '**/services/**', '**/main/**', '**/renderer/**', '**/preload/**', '**/worker/**', '**/cli/**', '**/server/**'], 'src/shared is pure TypeScript: no Node, no DOM, no other layer.'),
+  fence(['src/engine/**'], ['electron', '**/services/**', '**/main/**', '**/renderer/**', '**/preload/**', '**/worker/**', '**/cli/**', '**/server/**'], 'src/engine is pure Node: it never imports Electron or the layers above it.'),
+  fence(['src/renderer/**'], [...nodeBuiltins, 'electron', '**/engine/**', '**/services/**', '**/main/**', '**/preload/**', '**/worker/**', '**/cli/**', '**/server/**', 'onnxruntime-node'], 'the renderer talks to the API contract in src/shared only.'),
+  // The process serving the API only routes (DESIGN.md §2, §4): sessions, model loading and
+  // weight reads run in the inference and training workers (src/worker).
+  fence(
+    ['src/services/**'],
+    ['electron', '**/main/**', '**/renderer/**', '**/preload/**', '**/cli/**', '**/server/**', 'onnxruntime-node', '**/engine/runtime/**', '**/engine/inference/**', '**/engine/graphs/**', '**/engine/models/load_model*', '**/engine/models/inspect_model*', '**/engine/tuning/trainer*', '**/engine/tuning/evaluate*', '**/engine/export/**', '**/worker/inference/ops*'],
+    'src/services only routes: no Electron, server or renderer, and nothing that opens a model or runs a session (that runs in src/worker).',
+  ),
+  fence(['src/preload/**'], [...nodeBuiltins, '**/engine/**', '**/services/**', '**/main/**', '**/renderer/**', '**/worker/**', '**/cli/**', '**/server/**', 'onnxruntime-node'], 'the preload exposes the typed API over IPC and nothing else.'),
   fence(['src/cli/**', 'src/worker/**', 'src/server/**'], ['electron', '**/main/**', '**/renderer/**', '**/preload/**'], 'headless processes never import Electron or the desktop layers.'),
 );

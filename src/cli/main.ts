@@ -9,6 +9,7 @@ import { modelsCommand, modelsHelp } from './commands/models.js';
 import { resumeCommand, resumeHelp } from './commands/resume.js';
 import { runsCommand, runsHelp } from './commands/runs.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
+import { sweepCommand, sweepHelp } from './commands/sweep.js';
 import { tuneCommand, tuneHelp } from './commands/tune.js';
 import { validateCommand, validateHelp } from './commands/validate.js';
 import type { CliIO } from './io.js';
@@ -22,6 +23,7 @@ interface Command {
 /** One verb per job (DESIGN.md §7); flags named after job-config fields. */
 const COMMANDS: Record<string, Command> = {
   tune: { run: tuneCommand, help: tuneHelp, summary: 'tune a soft prompt on a dataset (runs in a worker process)' },
+  sweep: { run: sweepCommand, help: sweepHelp, summary: 'try many prompt lengths / learning rates / inits with successive halving; resume, show' },
   resume: { run: resumeCommand, help: resumeHelp, summary: 'continue a run from its last good checkpoint' },
   runs: { run: runsCommand, help: runsHelp, summary: 'list runs with status and best metric' },
   eval: { run: evalCommand, help: evalHelp, summary: "evaluate a run's prompt on a data file" },

@@ -35,12 +35,12 @@ export function createUtilityProcessLauncher(
   const killPid = opts.killPid ?? ((pid, signal) => process.kill(pid, signal));
   return (entry: WorkerEntry, env: NodeJS.ProcessEnv): WorkerProcess => {
     if (entry.execArgv.length > 0 || !/\.(c|m)?js$/.test(entry.path)) {
-      throw new SpsError('INTERNAL', `the desktop app runs the compiled training worker, not ${entry.path}`, {
+      throw new SpsError('INTERNAL', `the desktop app runs the compiled worker, not ${entry.path}`, {
         location: { file: entry.path },
         hint: 'run `npm run build` and start the app from dist/ (utility processes take no loader flags such as --import tsx)',
       });
     }
-    const child = utilityProcess.fork(entry.path, [], { stdio: 'pipe', serviceName, env });
+    const child = utilityProcess.fork(entry.path, [], { stdio: 'pipe', serviceName: entry.name ?? serviceName, env });
     // Messages posted before the process has spawned are queued here and flushed on 'spawn';
     // after exit they are dropped (as forkLauncher does when the channel is closed).
     let state: 'starting' | 'running' | 'exited' = 'starting';

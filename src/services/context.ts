@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { ApiEvents, EventName, Settings } from '../shared/api.js';
 import { SpsError } from '../shared/errors.js';
-import { loadModel, type LoadedModel } from '../engine/models/load_model.js';
+import { InferencePool, type InferencePoolOptions } from '../worker/inference/pool.js';
 import type { WorkerLauncher } from '../worker/launcher.js';
 import type { RetryPolicy } from '../engine/hub/retry.js';
 import type { TokenStore } from './hub_token.js';
@@ -14,8 +14,10 @@ export interface ServicesOptions {
   dataDir: string;
   /** Default runs folder (settings.runsDir overrides it once set); default DATA/runs. */
   runsDir?: string;
-  /** How training workers start: Electron passes a utilityProcess launcher; default: Node child processes. */
+  /** How training and inference workers start: Electron passes a utilityProcess launcher; default: Node child processes. */
   launcher?: WorkerLauncher;
+  /** Idle timeout and limits of the warm inference workers (defaults in InferencePool). */
+  inference?: Pick<InferencePoolOptions, 'idleMs' | 'maxWorkers' | 'memoryBudgetBytes' | 'freeMemory'>;
   mode: 'desktop' | 'web';
   /** Pushes an event to the renderer(s). */
   emit: Emit;
@@ -47,16 +49,24 @@ export interface ServicesOptions {
 
 const THEMES = ['light', 'dark', 'system'];
 
-/** What every namespace shares: paths, stores, the event sink, and opened models. */
+/**
+ * What every namespace shares: paths, stores, the event sink, and the inference workers
+ * (everything that opens a model, runs a session or reads weights runs there, never here).
+ */
 export class ServiceContext {
   readonly dataDir: string;
   readonly settings: JsonStore<Partial<Settings>>;
   readonly emit: Emit;
-  private readonly models = new Map<string, LoadedModel>();
+  readonly inference: InferencePool;
 
   constructor(readonly opts: ServicesOptions) {
     this.dataDir = resolve(opts.dataDir);
     this.emit = opts.emit;
+    this.inference = new InferencePool({
+      ...opts.inference,
+      ...(opts.launcher ? { launcher: opts.launcher } : {}),
+      ...(opts.workerEnv ? { env: opts.workerEnv } : {}),
+    });
     this.settings = new JsonStore<Partial<Settings>>(join(this.dataDir, 'settings.json'), 'settings', () => ({}), (v) => {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'expected a JSON object';
       const s = v as Record<string, unknown>;
@@ -79,19 +89,9 @@ export class ServiceContext {
     return this.currentSettings().runsDir;
   }
 
-  /** A model folder opened once per session (tokenizer and weight index; weights stay on disk). */
-  model(path: string): LoadedModel {
-    const key = resolve(path);
-    let m = this.models.get(key);
-    if (!m) {
-      m = loadModel(key);
-      this.models.set(key, m);
-    }
-    return m;
-  }
-
-  forgetModel(path: string): void {
-    this.models.delete(resolve(path));
+  /** The inference worker that serves a model folder (its resolved path is the key). */
+  modelKey(path: string): string {
+    return resolve(path);
   }
 }
 

@@ -1,49 +1,19 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ApiHandlers, ProblemDTO, TemplatePreview, ValidationReportDTO } from '../shared/api.js';
-import type { JobConfig } from '../shared/job.js';
+import type { ApiHandlers } from '../shared/api.js';
 import { fileError } from '../engine/files.js';
-import { buildExamples, type Problem } from '../engine/data/dataset.js';
 import { previewRecords } from '../engine/data/readers/index.js';
-import { validateDataset, type ValidationReport } from '../engine/data/validate.js';
-import { taskSpecOf } from '../engine/tuning/prepare_data.js';
 import type { ServiceContext } from './context.js';
 
 type DatasetHandlers = Pick<ApiHandlers, 'datasets.preview' | 'datasets.validate' | 'datasets.templatePreview'>;
 
 const clamp = (n: number | undefined, dflt: number, max: number) => Math.max(1, Math.min(max, Math.floor(n ?? dflt)));
 
-function readOpts(job: JobConfig) {
-  return { ...(job.data.format ? { format: job.data.format } : {}), ...(job.data.textMode ? { textMode: job.data.textMode } : {}) };
-}
-
-function problemDTO(p: Problem): ProblemDTO {
-  return { kind: p.kind, severity: p.severity, message: p.message, location: { ...p.location }, ...(p.hint ? { hint: p.hint } : {}) };
-}
-
-export function reportDTO(r: ValidationReport): ValidationReportDTO {
-  const t = r.train;
-  return {
-    ok: r.ok,
-    errors: r.errors,
-    warnings: r.warnings,
-    train: {
-      file: t.file,
-      format: t.format,
-      rows: t.rows,
-      columns: [...t.columns],
-      examples: t.examples,
-      duplicateRows: t.duplicateRows,
-      ...(t.labelDistribution ? { labelDistribution: t.labelDistribution.map((d) => ({ ...d })) } : {}),
-      ...(t.lengths ? { lengths: { ...t.lengths, histogram: t.lengths.histogram.map((h) => ({ ...h })) } } : {}),
-    },
-    ...(r.validation ? { validation: { file: r.validation.file, rows: r.validation.rows, examples: r.validation.examples, overlapWithTrain: r.validation.overlapWithTrain } } : {}),
-    ...(r.labels ? { labels: [...r.labels] } : {}),
-    ...(r.verbalizers ? { verbalizers: { ...r.verbalizers } } : {}),
-    problems: r.problems.map((g) => ({ kind: g.kind, severity: g.severity, count: g.count, shown: g.shown.map(problemDTO) })),
-  };
-}
-
+/**
+ * Data files: a preview of the first records here (bounded); validation of the whole file
+ * and the tokenized template preview need the model's tokenizer and run in its inference
+ * worker (a large file takes seconds).
+ */
 export function datasetsService(ctx: ServiceContext): DatasetHandlers {
   return {
     'datasets.preview': async ({ path, limit }) => {
@@ -57,39 +27,7 @@ export function datasetsService(ctx: ServiceContext): DatasetHandlers {
       const p = await previewRecords(file, clamp(limit, 20, 1000));
       return { path: file, format: p.format, columns: p.columns, rows: p.records.map((r) => ({ line: r.line, fields: { ...r.fields } })), bytes };
     },
-    'datasets.validate': async ({ job }) => {
-      // Token lengths need the model's tokenizer; the report is complete without them otherwise.
-      const tok = ctx.model(job.model.path).tokenizer;
-      const report = await validateDataset({
-        file: resolve(job.data.train),
-        task: taskSpecOf(job, tok),
-        ...(job.data.format ? { format: job.data.format, validationFormat: job.data.format } : {}),
-        ...(job.data.validation ? { validationFile: resolve(job.data.validation) } : {}),
-        ...(job.data.textMode ? { read: { textMode: job.data.textMode } } : {}),
-        tokenize: (text, part) => tok.encode(text, { addSpecialTokens: part === 'input' }),
-        maxLength: job.training.maxLength,
-      });
-      return reportDTO(report);
-    },
-    'datasets.templatePreview': async ({ job, limit }) => {
-      const file = resolve(job.data.train);
-      const model = ctx.model(job.model.path);
-      const tok = model.tokenizer;
-      const { records } = await previewRecords(file, clamp(limit, 5, 100), readOpts(job));
-      const built = buildExamples(records, taskSpecOf(job, tok), file);
-      const text = (id: number) => tok.idToToken(id) ?? tok.decodeToken(id);
-      const examples: TemplatePreview['examples'] = built.examples.map((ex) => {
-        // As the trainer tokenizes (example.ts): input with special tokens, output without.
-        const input = tok.encode(ex.input, { addSpecialTokens: true });
-        const output = tok.encode(ex.output, { addSpecialTokens: false });
-        return {
-          line: ex.source.line ?? 0,
-          input: ex.input,
-          output: ex.output,
-          tokens: [...input.map((id) => ({ id, text: text(id), part: 'input' as const })), ...output.map((id) => ({ id, text: text(id), part: 'output' as const }))],
-        };
-      });
-      return { examples };
-    },
+    'datasets.validate': async ({ job }) => ctx.inference.call(ctx.modelKey(job.model.path), 'validateDataset', { job }),
+    'datasets.templatePreview': async ({ job, limit }) => ctx.inference.call(ctx.modelKey(job.model.path), 'templatePreview', { job, limit: clamp(limit, 5, 100) }),
   };
 }

@@ -1,17 +1,9 @@
 import type { ApiHandlers, ApiResult, Method } from '../shared/api.js';
 import { validateRequest } from '../shared/api_validate.js';
-import { SpsError } from '../shared/errors.js';
+import { serializeError } from '../shared/errors.js';
 import type { SerializedError } from '../shared/training_events.js';
 
-/** Any thrown value as the plain error a transport sends (SpsError fields; others are INTERNAL). */
-export function serializeError(err: unknown): SerializedError {
-  if (err instanceof SpsError) {
-    const j = err.toJSON();
-    return { code: j.code, message: j.message, ...(j.location ? { location: j.location } : {}), ...(j.hint ? { hint: j.hint } : {}) };
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: 'INTERNAL', message: message || 'unexpected error', hint: 'this is a bug in Soft Prompt Studio; the log may say more' };
-}
+export { serializeError };
 
 /** The field a validator problem names: `"path" is required` → path; `job.training.steps …` → job.training.steps. */
 function problemField(problem: string): string | undefined {

@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
 import type { ApiHandlers } from '../shared/api.js';
 import { SpsError } from '../shared/errors.js';
-import { exportRun } from '../engine/export/index.js';
+import { readRunJob } from '../engine/tuning/run.js';
 import { runPaths } from '../engine/tuning/run_dir.js';
 import { readSoftPrompt } from '../engine/tuning/prompt_file.js';
+import type { ServiceContext } from './context.js';
 import { isInside, realPathOf } from './path_policy.js';
 
 type ExportHandlers = Pick<ApiHandlers, 'exports.export' | 'exports.import'>;
@@ -26,14 +27,19 @@ function exportTarget(runDir: string, out: string, mode: 'desktop' | 'web'): str
   return target;
 }
 
-/** Exports a run's prompt (default: RUN/exports/, replaced on re-export) and checks prompt files. */
-export function exportsService(resolveRun: (id: string) => string, mode: 'desktop' | 'web'): ExportHandlers {
+/**
+ * Exports a run's prompt (default: RUN/exports/, replaced on re-export) and checks prompt
+ * files. Exporting runs in the inference worker of the run's model: the prompt card reads
+ * the model's embeddings for the nearest tokens.
+ */
+export function exportsService(ctx: ServiceContext, resolveRun: (id: string) => string): ExportHandlers {
+  const mode = ctx.opts.mode;
   return {
     'exports.export': async ({ id, format, checkpoint, out }) => {
-      const dir = resolveRun(id);
+      const runDir = resolveRun(id);
+      const key = ctx.modelKey(readRunJob(runDir).job.model.path);
       // Our own exports folder is ours to overwrite; a file the user named is never replaced.
-      const r = exportRun(dir, { format, ...(checkpoint ? { checkpoint } : {}), ...(out !== undefined ? { out: exportTarget(dir, out, mode) } : { force: true }) });
-      return { path: r.out, files: r.files };
+      return ctx.inference.call(key, 'exportRun', { runDir, opts: { format, ...(checkpoint ? { checkpoint } : {}), ...(out !== undefined ? { out: exportTarget(runDir, out, mode) } : { force: true }) } });
     },
     'exports.import': async ({ path, expectDim }) => {
       const p = readSoftPrompt(resolve(path), expectDim);

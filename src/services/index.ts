@@ -19,6 +19,8 @@ export interface Services {
   shutdown(): Promise<void>;
   /** The worker process of a running job (diagnostics and tests). */
   workerPid(id: string): number | undefined;
+  /** The warm inference workers' process ids by model folder ('' for the general one). */
+  inferencePids(): Map<string, number | undefined>;
   /** Runs marked interrupted when the services started (left running by an earlier session). */
   interrupted: string[];
   /** The folders the model library reads: built-in models, the download folder, the hub cache, added folders. */
@@ -50,7 +52,7 @@ export function createServices(opts: ServicesOptions): Services {
     ...uploadsService(ctx),
     ...jobs.handlers,
     ...inference.handlers,
-    ...exportsService(resolveRun, opts.mode),
+    ...exportsService(ctx, resolveRun),
   };
   // Web mode: a request may only name paths under the allowed roots. The desktop app's paths
   // come from its dialogs and drops, which main checks (main/path_grants.ts).
@@ -60,10 +62,12 @@ export function createServices(opts: ServicesOptions): Services {
     handlers,
     interrupted,
     workerPid: (id) => jobs.activePid(id),
+    inferencePids: () => ctx.inference.pids(),
     libraryRoots: () => models.library.roots(),
     shutdown: () =>
       (closed ??= (async () => {
-        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), inference.shutdown(), models.pulls.shutdown()]);
+        await inference.shutdown();
+        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), ctx.inference.shutdown(), models.pulls.shutdown()]);
       })()),
   };
 }

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ModelEntry, ModelSource } from '../shared/api.js';
 import { SpsError } from '../shared/errors.js';
 import { builtinModels } from '../engine/models/builtin.js';
 import { describeModel, type ModelDescription } from '../engine/models/describe_model.js';
+import { modelId } from '../engine/models/model_id.js';
 import { deleteCachedSnapshot, hfHubCacheDir, listCachedSnapshots, type CachedSnapshot } from '../engine/hub/cache_dir.js';
 import { JsonStore } from './store.js';
 
@@ -22,11 +22,6 @@ export interface LibraryOptions {
   downloadDir?: string;
   /** The built-in model folders (default: the ones shipped in resources/models). */
   builtinDirs?: string[];
-}
-
-/** A stable id for a folder: the same path always gets the same id. */
-export function modelId(dir: string): string {
-  return createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 12);
 }
 
 /** A library entry from a cheap description (config.json and safetensors headers). */

@@ -6,7 +6,6 @@ import { hubToken, storeToken } from './hub_token.js';
 import { ModelLibrary } from './model_library.js';
 import { PullManager } from './pulls.js';
 
-export { modelId } from './model_library.js';
 
 type ModelHandlers = Pick<
   ApiHandlers,
@@ -35,8 +34,8 @@ export function modelsService(ctx: ServiceContext): ModelsService {
     'models.inspect': async ({ path }) => library.inspect(path),
     'models.add': async ({ path }) => {
       const entry = library.add(path);
-      // Re-adding a folder refreshes it (it may have been fixed since).
-      ctx.forgetModel(entry.path);
+      // Re-adding a folder refreshes it (it may have been fixed since): a warm worker that had it open opens it again.
+      ctx.inference.forget(ctx.modelKey(entry.path));
       return entry;
     },
     'models.remove': async ({ id, deleteFiles }) => library.remove(id, deleteFiles ?? false),

@@ -1,9 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import ort from 'onnxruntime-node';
 import type { ApiHandlers, ProviderInfo, Settings } from '../shared/api.js';
 import { SpsError } from '../shared/errors.js';
-import { probeProviders } from '../engine/runtime/providers.js';
 import { APP_VERSION } from '../engine/tuning/run.js';
 import type { ServiceContext } from './context.js';
 
@@ -18,16 +16,25 @@ export function systemService(ctx: ServiceContext): SystemHandlers {
       return ctx.defaultRunsDir;
     }
   };
+  let runtime: Promise<{ onnxruntime: string; providers: ProviderInfo[] }> | undefined;
   return {
-    'system.info': async () => ({
-      appVersion: APP_VERSION,
-      node: process.version,
-      onnxruntime: ort.env.versions.node ?? ort.env.versions.common,
-      platform: `${process.platform}-${process.arch}`,
-      providers: (await probeProviders()).map((p): ProviderInfo => ({ ...p })),
-      paths: { data: ctx.dataDir, runs: runsDir(), models: join(ctx.dataDir, 'models') },
-      mode: ctx.opts.mode,
-    }),
+    'system.info': async () => {
+      // Probing providers creates onnxruntime sessions: the general inference worker does it, once.
+      runtime ??= ctx.inference.call('', 'runtimeInfo', {});
+      const r = await runtime.catch((err: unknown) => {
+        runtime = undefined;
+        throw err;
+      });
+      return {
+        appVersion: APP_VERSION,
+        node: process.version,
+        onnxruntime: r.onnxruntime,
+        platform: `${process.platform}-${process.arch}`,
+        providers: r.providers.map((p): ProviderInfo => ({ ...p })),
+        paths: { data: ctx.dataDir, runs: runsDir(), models: join(ctx.dataDir, 'models') },
+        mode: ctx.opts.mode,
+      };
+    },
     'system.getSettings': async () => ctx.currentSettings(),
     'system.setSettings': async (req) => {
       const current = ctx.settings.read();

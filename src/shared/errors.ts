@@ -35,6 +35,7 @@ export type SpsErrorCode =
   | 'CHECKSUM_MISMATCH'
   | 'DISK_FULL'
   | 'CANCELLED'
+  | 'WORKER_CRASHED'
   | 'PATH_NOT_ALLOWED'
   | 'RUN_LOCKED'
   | 'INTERNAL';
@@ -52,6 +53,16 @@ export class SpsError extends Error {
     this.hint = opts.hint;
   }
 
+  /**
+   * The error again from its plain-data form (toJSON) on the far side of a process boundary,
+   * worded exactly as it was: the message already carries its location and hint.
+   */
+  static fromJSON(j: { code: string; message: string; location?: ErrorLocation; hint?: string }): SpsError {
+    const e = new SpsError(j.code as SpsErrorCode, '', { ...(j.location ? { location: j.location } : {}), ...(j.hint ? { hint: j.hint } : {}) });
+    e.message = j.message;
+    return e;
+  }
+
   /** Plain-data form for JSON output and process boundaries. */
   toJSON(): { code: SpsErrorCode; message: string; location?: ErrorLocation; hint?: string } {
     return { code: this.code, message: this.message, location: this.location, hint: this.hint };
@@ -63,4 +74,17 @@ function formatMessage(message: string, loc: ErrorLocation | undefined, hint: st
   if (loc?.file !== undefined) where += loc.file + (loc.line !== undefined ? `:${loc.line}` : '');
   if (loc?.field !== undefined) where += (where ? ' ' : '') + `[${loc.field}]`;
   return (where ? `${where}: ` : '') + message + (hint ? ` — ${hint}` : '');
+}
+
+/**
+ * Any thrown value as the plain error a transport or a process boundary carries (SpsError
+ * fields; anything else is INTERNAL: a bug, not something the user did).
+ */
+export function serializeError(err: unknown): { code: string; message: string; location?: ErrorLocation; hint?: string } {
+  if (err instanceof SpsError) {
+    const j = err.toJSON();
+    return { code: j.code, message: j.message, ...(j.location ? { location: j.location } : {}), ...(j.hint ? { hint: j.hint } : {}) };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'INTERNAL', message: message || 'unexpected error', hint: 'this is a bug in Soft Prompt Studio; the log may say more' };
 }

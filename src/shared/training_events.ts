@@ -2,7 +2,8 @@
  * What a training run reports and what it obeys, across the worker boundary (worker → CLI,
  * Electron main, web server → renderer). Plain JSON-serialisable data only.
  */
-export type RunStatus = 'created' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+/** 'stopped': a sweep stopped the run at a rung's steps (successive halving); resumable. */
+export type RunStatus = 'created' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'stopped';
 
 export type Metrics = Record<string, number | number[][] | string[]>;
 
@@ -24,11 +25,11 @@ export type TrainingEvent =
   | { type: 'paused'; step: number }
   | { type: 'resumed'; step: number }
   | { type: 'log'; level: 'info' | 'warn'; message: string }
-  | { type: 'finished'; status: 'completed' | 'cancelled'; step: number; reason: string; best: { step: number; metric: string; value: number } | null }
+  | { type: 'finished'; status: 'completed' | 'cancelled' | 'stopped'; step: number; reason: string; best: { step: number; metric: string; value: number } | null }
   | { type: 'failed'; step: number; error: SerializedError; logPath: string };
 
 export type TrainingCommand = { type: 'pause' } | { type: 'resume' } | { type: 'cancel' };
 
 /** Worker ⇄ parent messages. */
-export type ParentToWorker = { type: 'start'; runDir: string; resume: boolean } | { type: 'command'; command: TrainingCommand };
+export type ParentToWorker = { type: 'start'; runDir: string; resume: boolean; stopAtStep?: number } | { type: 'command'; command: TrainingCommand };
 export type WorkerToParent = { type: 'event'; event: TrainingEvent } | { type: 'exit'; code: number };

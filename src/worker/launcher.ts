@@ -24,13 +24,23 @@ export interface WorkerEntry {
   path: string;
   /** Node flags for it (the tsx loader when running from TypeScript sources). */
   execArgv: string[];
+  /** What the process is called in the OS's process list (Electron's serviceName). */
+  name?: string;
 }
 
-/** The worker entry next to this file: .ts under tsx (development, tests), .js when built. */
-export function trainWorkerEntry(): WorkerEntry {
+/** A worker script under src/worker: .ts under tsx (development, tests), .js when built. */
+function workerEntry(relative: string, name: string): WorkerEntry {
   const here = fileURLToPath(import.meta.url);
   const ts = here.endsWith('.ts');
-  return { path: join(here, '..', ts ? 'train_worker.ts' : 'train_worker.js'), execArgv: ts ? ['--import', 'tsx'] : [] };
+  return { path: join(here, '..', ...relative.split('/')) + (ts ? '.ts' : '.js'), execArgv: ts ? ['--import', 'tsx'] : [], name };
+}
+
+export function trainWorkerEntry(): WorkerEntry {
+  return workerEntry('train_worker', 'Soft Prompt Studio training');
+}
+
+export function inferenceWorkerEntry(): WorkerEntry {
+  return workerEntry('inference/inference_worker', 'Soft Prompt Studio inference');
 }
 
 /** Starts the worker as a Node child process with an IPC channel. */

@@ -25,7 +25,7 @@ export interface TrainingHandle {
  */
 export function startTrainingWorker(
   runDir: string,
-  opts: { resume: boolean; onEvent: (e: TrainingEvent) => void; env?: NodeJS.ProcessEnv; launcher?: WorkerLauncher },
+  opts: { resume: boolean; onEvent: (e: TrainingEvent) => void; env?: NodeJS.ProcessEnv; launcher?: WorkerLauncher; stopAtStep?: number },
 ): TrainingHandle {
   const logPath = join(runDir, 'worker.log');
   const child = (opts.launcher ?? forkLauncher)(trainWorkerEntry(), { ...process.env, ...opts.env });
@@ -53,7 +53,7 @@ export function startTrainingWorker(
       resolve({ code, signal, last });
     });
   });
-  const start: ParentToWorker = { type: 'start', runDir, resume: opts.resume };
+  const start: ParentToWorker = { type: 'start', runDir, resume: opts.resume, ...(opts.stopAtStep !== undefined ? { stopAtStep: opts.stopAtStep } : {}) };
   child.send(start);
   return {
     pid: child.pid,

@@ -25,7 +25,7 @@ port.onMessage((msg) => {
   }
   if (started) return;
   started = true;
-  const { runDir, resume } = msg;
+  const { runDir, resume, stopAtStep } = msg;
   const log = (m: string) => process.stderr.write(`[${new Date().toISOString()}] ${m}\n`);
   let lastStep = -1;
   const emit = (e: TrainingEvent) => {
@@ -33,7 +33,7 @@ port.onMessage((msg) => {
     if (e.type === 'log' || e.type === 'checkpoint' || e.type === 'evaluation' || e.type === 'started' || e.type === 'skipped') log(JSON.stringify(e));
     send(e);
   };
-  runTraining(runDir, { resume, emit, control, hooks: testHooksFromEnv(process.env, log) })
+  runTraining(runDir, { resume, emit, control, hooks: testHooksFromEnv(process.env, log), ...(stopAtStep !== undefined ? { stopAtStep } : {}) })
     .then(() => finish(0))
     .catch((e: unknown) => {
       const err = e instanceof SpsError ? e : new SpsError('INTERNAL', e instanceof Error ? (e.stack ?? e.message) : String(e));

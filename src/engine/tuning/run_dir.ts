@@ -8,9 +8,9 @@ import { fsyncDir, randomSuffix, writeAll, writeFileDurable } from './durable_fs
  * The layout of a run directory (DESIGN.md §3 "Runs on disk"): one place that names every
  * file, so the worker, the CLI and the UI never spell paths themselves.
  */
-export type RunStatus = 'created' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export type RunStatus = 'created' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'stopped';
 
-export const RUN_STATUSES: readonly RunStatus[] = ['created', 'running', 'paused', 'completed', 'failed', 'cancelled', 'interrupted'];
+export const RUN_STATUSES: readonly RunStatus[] = ['created', 'running', 'paused', 'completed', 'failed', 'cancelled', 'interrupted', 'stopped'];
 
 /** state.json: the mutable part of a run (job.json is the immutable part). */
 export interface RunState {

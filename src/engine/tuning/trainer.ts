@@ -7,7 +7,8 @@ import { TrainStepRunner } from './train_step_runner.js';
 import { Checkpointer } from './training_checkpoints.js';
 import { TrainingEvaluation } from './training_evaluation.js';
 import { startOrResume, type TrainingPosition } from './training_position.js';
-import { prepareTraining, type TrainingSetup } from './training_setup.js';
+import { dataKeyOf, prepareTraining, type TrainingSetup } from './training_setup.js';
+import { freshResources, type TrainerResources } from './trainer_resources.js';
 import { OptimizerStepper } from './training_step.js';
 
 /**
@@ -41,23 +42,32 @@ export interface TrainingOptions {
   emit: (e: TrainingEvent) => void;
   control: TrainingControl;
   hooks?: TrainerTestHooks;
+  /**
+   * A sweep stops a trial at its rung's steps: evaluated, checkpointed, status 'stopped',
+   * resumable. The schedule stays the full run's, so the continued run is the uninterrupted one.
+   */
+  stopAtStep?: number;
+  /** Model, data, sessions and baseline shared across a sweep's trials (default: made here). */
+  resources?: TrainerResources;
 }
 
-type RunStatusWritten = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
+type RunStatusWritten = 'running' | 'paused' | 'completed' | 'failed' | 'cancelled' | 'stopped';
 
 /**
  * Runs (or resumes) a training run in `runDir` to its end. Deterministic for a seed on CPU:
  * a run resumed from any checkpoint ends with the same prompt, bit for bit, as an
  * uninterrupted one. Throws SpsError on failure after recording it in state.json.
  */
-export async function runTraining(runDir: string, opts: TrainingOptions): Promise<'completed' | 'cancelled'> {
+export async function runTraining(runDir: string, opts: TrainingOptions): Promise<'completed' | 'cancelled' | 'stopped'> {
   const { emit } = opts;
   const { job } = readRunJob(runDir);
   const setState = (status: RunStatusWritten, extra: Record<string, unknown> = {}) =>
     writeStateAtomic(runDir, { ...(readState(runDir) ?? {}), status, ...extra, updatedAt: new Date().toISOString() });
 
-  const setup = await prepareTraining(job, emit);
+  const res = opts.resources ?? freshResources;
+  const setup = await prepareTraining(job, emit, res);
   const { model, data, totalSteps } = setup;
+  const stopAt = Math.min(totalSteps, opts.stopAtStep ?? totalSteps);
   const position = startOrResume(runDir, job, model, {
     resume: opts.resume,
     numTrain: data.train.length,
@@ -69,33 +79,39 @@ export async function runTraining(runDir: string, opts: TrainingOptions): Promis
 
   const n = job.prompt.numVirtualTokens;
   const compute = { dtype: 'float32' as const, provider: job.device };
-  const trainer = await TrainStepRunner.create(model, n, compute);
-  const scorer = await ScoreRunner.create(model, n, compute);
-  const generator = job.task.kind === 'generation' ? await ForwardRunner.create(model, n, compute) : undefined;
+  const sessionKey = `${job.model.path}:${n}:${job.device}`;
+  const trainer = await res.runner(`train:${sessionKey}`, () => TrainStepRunner.create(model, n, compute));
+  const scorer = await res.runner(`score:${sessionKey}`, () => ScoreRunner.create(model, n, compute));
+  const generator = job.task.kind === 'generation' ? await res.runner(`forward:${sessionKey}`, () => ForwardRunner.create(model, n, compute)) : undefined;
   const checkpoints = new Checkpointer(runDir, position, emit, opts.hooks?.onCheckpointStage);
   const evaluation = new TrainingEvaluation(runDir, setup, position, checkpoints, emit);
   try {
-    if (!position.resumed) await evaluation.baseline();
+    if (!position.resumed) await evaluation.baseline((compute) => res.baseline(`${dataKeyOf(job)}:${job.training.evalBatchSize}:${job.device}`, compute));
     const stepper = new OptimizerStepper(position, trainer, {
       job,
       totalSteps,
       example: (i) => data.train[i]!,
       ...(opts.hooks?.nonFiniteAtSteps ? { nonFiniteAtSteps: opts.hooks.nonFiniteAtSteps } : {}),
     });
-    const stopReason = await trainLoop({ runDir, setup, position, stepper, checkpoints, setState, opts, evaluate: () => evaluation.run(scorer, generator), shouldStop: () => evaluation.shouldStop() });
+    let stopReason = await trainLoop({ runDir, setup, position, stepper, checkpoints, setState, opts, stopAt, evaluate: () => evaluation.run(scorer, generator), shouldStop: () => evaluation.shouldStop() });
 
     const cancelled = opts.control.cancelled;
     const { state } = position;
-    if (cancelled) checkpoints.save();
+    const stopped = !cancelled && stopReason === REACHED_END && state.step === stopAt && stopAt < totalSteps;
+    if (stopped) stopReason = `stopped at step ${stopAt} of ${totalSteps} (the sweep's budget for this rung); resume continues it`;
+    if (cancelled || stopped) checkpoints.save();
     else checkpoints.saveAs('final');
     const best = state.bestStep !== null && state.bestValue !== null ? { step: state.bestStep, metric: setup.metric, value: state.bestValue } : null;
-    setState(cancelled ? 'cancelled' : 'completed', { step: state.step, best, reason: cancelled ? 'cancelled' : stopReason });
-    emit({ type: 'finished', status: cancelled ? 'cancelled' : 'completed', step: state.step, reason: cancelled ? 'cancelled by the user' : stopReason, best });
-    return cancelled ? 'cancelled' : 'completed';
+    const status = cancelled ? 'cancelled' : stopped ? 'stopped' : 'completed';
+    setState(status, { step: state.step, best, reason: cancelled ? 'cancelled' : stopReason });
+    emit({ type: 'finished', status, step: state.step, reason: cancelled ? 'cancelled by the user' : stopReason, best });
+    return status;
   } finally {
-    await trainer.release();
-    await scorer.release();
-    await generator?.release();
+    if (res.callerReleases) {
+      await trainer.release();
+      await scorer.release();
+      await generator?.release();
+    }
   }
 }
 
@@ -107,6 +123,8 @@ interface LoopParts {
   checkpoints: Checkpointer;
   setState: (status: RunStatusWritten, extra?: Record<string, unknown>) => void;
   opts: TrainingOptions;
+  /** The last step of this call (below totalSteps when a sweep stops the run early). */
+  stopAt: number;
   evaluate: () => Promise<boolean>;
   shouldStop: () => boolean;
 }
@@ -123,7 +141,7 @@ async function trainLoop(p: LoopParts): Promise<string> {
   const startStep = state.step;
   const startTime = performance.now();
 
-  while (state.step < totalSteps) {
+  while (state.step < p.stopAt) {
     if (control.cancelled) break;
     if (control.paused) {
       p.checkpoints.save();
@@ -155,11 +173,13 @@ async function trainLoop(p: LoopParts): Promise<string> {
     appendMetrics(p.runDir, { kind: 'train', ...progress });
     emit({ type: 'progress', ...progress });
 
-    if (state.step % t.evalEvery === 0 || state.step === totalSteps) {
+    if (state.step % t.evalEvery === 0 || state.step === totalSteps || state.step === p.stopAt) {
       await p.evaluate();
       if (p.shouldStop()) return `early stopping: ${setup.metric} did not improve for ${t.patience} evaluation(s)`;
     }
     if (state.step % t.checkpointEvery === 0) p.checkpoints.save();
   }
-  return 'reached the last step';
+  return REACHED_END;
 }
+
+const REACHED_END = 'reached the last step';

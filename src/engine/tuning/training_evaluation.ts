@@ -22,15 +22,23 @@ export class TrainingEvaluation {
     private readonly emit: (e: TrainingEvent) => void,
   ) {}
 
-  /** The bare model's metrics (no prompt), recorded as the baseline at step 0. */
-  async baseline(): Promise<void> {
+  /**
+   * The bare model's metrics (no prompt), recorded as the baseline at step 0. `cached` lets a
+   * sweep compute it once for all its trials (the same model and data give the same numbers).
+   */
+  async baseline(cached: (compute: () => Promise<Metrics>) => Promise<Metrics> = (c) => c()): Promise<void> {
     const { model, job, evalCtx } = this.setup;
     const provider = job.device;
-    const scorer = await ScoreRunner.create(model, 0, { dtype: 'float32', provider });
-    const gen = job.task.kind === 'generation' ? await ForwardRunner.create(model, 0, { dtype: 'float32', provider }) : undefined;
-    const metrics: Metrics = await evaluate(evalCtx, scorer, gen, undefined);
-    await scorer.release();
-    await gen?.release();
+    const metrics: Metrics = await cached(async () => {
+      const scorer = await ScoreRunner.create(model, 0, { dtype: 'float32', provider });
+      const gen = job.task.kind === 'generation' ? await ForwardRunner.create(model, 0, { dtype: 'float32', provider }) : undefined;
+      try {
+        return await evaluate(evalCtx, scorer, gen, undefined);
+      } finally {
+        await scorer.release();
+        await gen?.release();
+      }
+    });
     appendMetrics(this.runDir, { kind: 'baseline', step: 0, ...metrics });
     this.emit({ type: 'baseline', metrics });
   }

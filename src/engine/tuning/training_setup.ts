@@ -1,7 +1,8 @@
 import { defaultMetric, metricDirection, type JobConfig } from '../../shared/job.js';
 import type { TrainingEvent } from '../../shared/training_events.js';
 import { stopTokenIds as stopTokensOf } from '../inference/stop_tokens.js';
-import { loadModel, type LoadedModel } from '../models/load_model.js';
+import type { LoadedModel } from '../models/load_model.js';
+import { freshResources, type TrainerResources } from './trainer_resources.js';
 import type { EvalContext } from './evaluate.js';
 import { prepareTaskData, type TaskData } from './prepare_data.js';
 
@@ -26,18 +27,29 @@ export function totalStepsOf(job: JobConfig, numTrain: number): number {
   return Math.max(1, Math.ceil((job.training.epochs! * numTrain) / perStep));
 }
 
-/** Loads the model and the tokenized data of a job, reporting the file reading as it goes. */
-export async function prepareTraining(job: JobConfig, emit: (e: TrainingEvent) => void): Promise<TrainingSetup> {
+/** What decides the tokenized data of a job (a sweep's trials share it when this matches). */
+export function dataKeyOf(job: JobConfig): string {
   const t = job.training;
-  const model = loadModel(job.model.path);
+  return JSON.stringify([job.model.path, job.data, job.task, t.maxLength, t.appendEos, t.seed]);
+}
+
+/**
+ * Loads the model and the tokenized data of a job, reporting the file reading as it goes.
+ * `resources` may hand out a model and data already loaded for an earlier trial of a sweep.
+ */
+export async function prepareTraining(job: JobConfig, emit: (e: TrainingEvent) => void, resources: TrainerResources = freshResources): Promise<TrainingSetup> {
+  const t = job.training;
+  const model = resources.model(job.model.path);
   // Reading a large dataset takes a while: report it, at most every 2% of a file.
   let lastReported = { file: '', fraction: -1 };
-  const data = await prepareTaskData(job, model, (file, read, total) => {
-    const fraction = total > 0 ? read / total : 1;
-    if (file === lastReported.file && fraction < 1 && fraction - lastReported.fraction < 0.02) return;
-    lastReported = { file, fraction };
-    emit({ type: 'loading', file, bytesRead: read, totalBytes: total });
-  });
+  const data = await resources.data(dataKeyOf(job), () =>
+    prepareTaskData(job, model, (file, read, total) => {
+      const fraction = total > 0 ? read / total : 1;
+      if (file === lastReported.file && fraction < 1 && fraction - lastReported.fraction < 0.02) return;
+      lastReported = { file, fraction };
+      emit({ type: 'loading', file, bytesRead: read, totalBytes: total });
+    }),
+  );
   for (const w of data.warnings.slice(0, 20)) emit({ type: 'log', level: 'warn', message: w });
   if (data.truncated > 0) emit({ type: 'log', level: 'warn', message: `${data.truncated} example(s) were truncated to ${t.maxLength} tokens` });
   const metric = t.metric ?? defaultMetric(job.task.kind).name;

@@ -50,7 +50,15 @@ export function jobsService(ctx: ServiceContext): JobsService {
   const resolve = (id: string): string => folders.resolve(id);
 
   const handlers: JobHandlers = {
-    ...lifecycleHandlers({ folders, queue, summary, changed }),
+    ...lifecycleHandlers({
+      folders,
+      queue,
+      summary,
+      changed,
+      createRun: async (job, runDir) => {
+        await ctx.inference.call(ctx.modelKey(job.model.path), 'createRun', { runDir, job });
+      },
+    }),
     'jobs.list': async () => {
       const rows: RunSummary[] = [];
       for (const [id, dir] of folders.list()) {

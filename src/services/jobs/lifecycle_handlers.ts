@@ -1,7 +1,8 @@
 import { rmSync } from 'node:fs';
 import type { ApiHandlers, RunSummary } from '../../shared/api.js';
 import { SpsError } from '../../shared/errors.js';
-import { checkJob, createRun, readRunJob } from '../../engine/tuning/run.js';
+import type { JobConfig } from '../../shared/job.js';
+import { checkJob, readRunJob } from '../../engine/tuning/run.js';
 import { readState } from '../../engine/tuning/run_dir.js';
 import type { DeviceQueue } from './device_queue.js';
 import type { RunFolders } from './run_folders.js';
@@ -16,10 +17,12 @@ export interface LifecycleDeps {
   summary(id: string, dir: string): RunSummary;
   /** Announces a run's new status ('jobs.changed'). */
   changed(id: string, dir: string): void;
+  /** Writes a new run's folder (createRun, in an inference worker). */
+  createRun(job: JobConfig, dir: string): Promise<void>;
 }
 
 /** Creating a run, moving it through start / pause / resume / cancel, and deleting it. */
-export function lifecycleHandlers({ folders, queue, summary, changed }: LifecycleDeps): LifecycleHandlers {
+export function lifecycleHandlers({ folders, queue, summary, changed, createRun }: LifecycleDeps): LifecycleHandlers {
   const enqueue = (id: string, dir: string, resume: boolean): RunSummary => {
     queue.enqueue(id, dir, readRunJob(dir).job.device, resume);
     return summary(id, dir);
@@ -30,8 +33,15 @@ export function lifecycleHandlers({ folders, queue, summary, changed }: Lifecycl
       const j = checkJob(name !== undefined ? { ...job, name } : job, 'job');
       if (j.device !== 'cpu') throw new SpsError('PROVIDER_UNAVAILABLE', `device "${j.device}" is not available yet`, { location: { field: 'job.device' }, hint: 'use the cpu device' });
       const { id, dir } = folders.allocate(j.name);
-      createRun(dir, j);
+      // Reserved now: a second create in the same second while this one writes gets another id.
       folders.remember(id, dir);
+      try {
+        // Opening the model and hashing the data take seconds for large files: the model's worker does it.
+        await createRun(j, dir);
+      } catch (err) {
+        folders.forget(id);
+        throw err;
+      }
       const s = summary(id, dir);
       changed(id, dir);
       return s;

@@ -115,9 +115,13 @@ describe('the desktop app wiring', () => {
 describe('the desktop app with the real services', () => {
   it('starts createServices from src/services and answers system.info through the gate', async () => {
     const { createServices } = await import('../../../src/services/index.js');
+    const { forkLauncher } = await import('../../../src/worker/launcher.js');
     const userData = mkdtempSync(join(tmpdir(), 'sps-app-real-'));
     const f = fakeElectron(userData);
-    const started = await startDesktopApp(f.electron, createServices, { root: '/app', log: { error: vi.fn(), warn: vi.fn() } });
+    // system.info probes providers in an inference worker. The fake Electron has no utility
+    // processes (and they only run compiled workers; worker_launcher.test.ts covers them), so
+    // the workers here are Node child processes.
+    const started = await startDesktopApp(f.electron, (o) => createServices({ ...o, launcher: forkLauncher }), { root: '/app', log: { error: vi.fn(), warn: vi.fn() } });
     const win = f.windows[0]!;
     const info = (await f.handles.get('sps:call')!({ senderFrame: win.webContents.mainFrame }, 'system.info', {})) as { ok: boolean; value: { mode: string; paths: { data: string; runs: string } } };
     expect(info.ok).toBe(true);

@@ -1,0 +1,54 @@
+import { resolve } from 'node:path';
+import type { TemplatePreview, ValidationReportDTO } from '../../shared/api.js';
+import type { JobConfig } from '../../shared/job.js';
+import type { LoadedModel } from '../models/load_model.js';
+import { taskSpecOf } from '../tuning/prepare_data.js';
+import { buildExamples } from './dataset.js';
+import { previewRecords } from './readers/index.js';
+import { validateDataset } from './validate.js';
+import { reportDTO } from './validation_report_dto.js';
+
+/**
+ * A job's dataset seen through its model's tokenizer, as the wizard shows it: the full
+ * validation report, and the first examples with their tokens.
+ */
+
+function readOpts(job: JobConfig) {
+  return { ...(job.data.format ? { format: job.data.format } : {}), ...(job.data.textMode ? { textMode: job.data.textMode } : {}) };
+}
+
+/** Validates the job's training (and validation) file, with token lengths from the model's tokenizer. */
+export async function validateJobDataset(job: JobConfig, model: LoadedModel): Promise<ValidationReportDTO> {
+  const tok = model.tokenizer;
+  const report = await validateDataset({
+    file: resolve(job.data.train),
+    task: taskSpecOf(job, tok),
+    ...(job.data.format ? { format: job.data.format, validationFormat: job.data.format } : {}),
+    ...(job.data.validation ? { validationFile: resolve(job.data.validation) } : {}),
+    ...(job.data.textMode ? { read: { textMode: job.data.textMode } } : {}),
+    tokenize: (text, part) => tok.encode(text, { addSpecialTokens: part === 'input' }),
+    maxLength: job.training.maxLength,
+  });
+  return reportDTO(report);
+}
+
+/** The first `limit` examples after the job's template, tokenized as the trainer does. */
+export async function previewJobTemplate(job: JobConfig, model: LoadedModel, limit: number): Promise<TemplatePreview> {
+  const file = resolve(job.data.train);
+  const tok = model.tokenizer;
+  const { records } = await previewRecords(file, limit, readOpts(job));
+  const built = buildExamples(records, taskSpecOf(job, tok), file);
+  const text = (id: number) => tok.idToToken(id) ?? tok.decodeToken(id);
+  const examples: TemplatePreview['examples'] = built.examples.map((ex) => {
+    // As the trainer tokenizes (example.ts): input with special tokens, output without.
+    const input = tok.encode(ex.input, { addSpecialTokens: true });
+    const output = tok.encode(ex.output, { addSpecialTokens: false });
+    return {
+      line: ex.source.line ?? 0,
+      input: ex.input,
+      output: ex.output,
+      tokens: [...input.map((id) => ({ id, text: text(id), part: 'input' as const })), ...output.map((id) => ({ id, text: text(id), part: 'output' as const }))],
+    };
+  });
+  return { examples };
+}
