@@ -1,11 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ApiHandlers, ProviderInfo, Settings } from '../shared/api.js';
+import type { SampleInfo } from '../shared/sample_job.js';
 import { SpsError } from '../shared/errors.js';
+import { sampleDatasetPath } from '../engine/data/samples.js';
+import { builtinModels, DEFAULT_BUILTIN_MODEL_ID } from '../engine/models/builtin.js';
 import { APP_VERSION } from '../engine/tuning/run.js';
 import type { ServiceContext } from './context.js';
 
 type SystemHandlers = Pick<ApiHandlers, 'system.info' | 'system.getSettings' | 'system.setSettings'>;
+
+/** The built-in model and the sentiment sample, when this installation has both. */
+function sampleInfo(): { sample?: SampleInfo } {
+  const model = builtinModels().find((m) => m.id === DEFAULT_BUILTIN_MODEL_ID);
+  if (!model) return {};
+  try {
+    return { sample: { modelPath: model.path, modelName: model.id, datasetPath: sampleDatasetPath('sentiment.csv') } };
+  } catch {
+    return {};
+  }
+}
 
 export function systemService(ctx: ServiceContext): SystemHandlers {
   // system.info answers even with a damaged settings file (getSettings reports that).
@@ -33,6 +47,7 @@ export function systemService(ctx: ServiceContext): SystemHandlers {
         providers: r.providers.map((p): ProviderInfo => ({ ...p })),
         paths: { data: ctx.dataDir, runs: runsDir(), models: join(ctx.dataDir, 'models') },
         mode: ctx.opts.mode,
+        ...sampleInfo(),
       };
     },
     'system.getSettings': async () => ctx.currentSettings(),

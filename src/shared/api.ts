@@ -4,6 +4,7 @@
  * JSON. Both sides use the same request validators (api_validate.ts).
  */
 import type { DeviceKind, JobConfig, TaskKind } from './job.js';
+import type { SampleInfo } from './sample_job.js';
 import type { RunStatus, SerializedError, TrainingEvent } from './training_events.js';
 
 export interface ModelEntry {
@@ -180,6 +181,8 @@ export interface SystemInfo {
   paths: { data: string; runs: string; models: string };
   /** 'desktop' (Electron) or 'web' (sps serve). */
   mode: 'desktop' | 'web';
+  /** The built-in model and sample dataset for "Try the sample"; absent if the install lacks them. */
+  sample?: SampleInfo;
 }
 
 export interface Settings {

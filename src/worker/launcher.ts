@@ -35,7 +35,23 @@ function workerEntry(relative: string, name: string): WorkerEntry {
   return { path: join(here, '..', ...relative.split('/')) + (ts ? '.ts' : '.js'), execArgv: ts ? ['--import', 'tsx'] : [], name };
 }
 
+const overrides: Partial<Record<'train' | 'sweep', WorkerEntry>> = {};
+
+/**
+ * Tests only: start `entry` instead of the shipped worker of this kind. The seam the crash
+ * tests' own CLI wrapper (test/helpers/hooked_sps.ts) uses to inject faults; the shipped
+ * workers never read fault injection from their environment.
+ */
+export function overrideWorkerEntry(kind: 'train' | 'sweep', entry: WorkerEntry): void {
+  overrides[kind] = entry;
+}
+
+export function entryOverride(kind: 'train' | 'sweep'): WorkerEntry | undefined {
+  return overrides[kind];
+}
+
 export function trainWorkerEntry(): WorkerEntry {
+  if (overrides.train) return overrides.train;
   return workerEntry('train_worker', 'Soft Prompt Studio training');
 }
 

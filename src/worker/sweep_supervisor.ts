@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { readSweepState, writeSweepState } from '../engine/sweep/sweep_dir.js';
 import type { SweepEvent } from '../shared/sweep_state.js';
 import type { SerializedError, TrainingCommand } from '../shared/training_events.js';
-import { forkLauncher, type WorkerEntry, type WorkerLauncher } from './launcher.js';
-import type { ParentToSweepWorker, SweepWorkerToParent } from './sweep_worker.js';
+import { entryOverride, forkLauncher, type WorkerEntry, type WorkerLauncher } from './launcher.js';
+import type { ParentToSweepWorker, SweepWorkerToParent } from './sweep_worker_main.js';
 
 export interface SweepExit {
   code: number | null;
@@ -23,6 +23,8 @@ export interface SweepHandle {
 }
 
 export function sweepWorkerEntry(): WorkerEntry {
+  const override = entryOverride('sweep');
+  if (override) return override;
   const here = fileURLToPath(import.meta.url);
   const ts = here.endsWith('.ts');
   return { path: join(here, '..', ts ? 'sweep_worker.ts' : 'sweep_worker.js'), execArgv: ts ? ['--import', 'tsx'] : [] };

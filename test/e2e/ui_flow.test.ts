@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storiesModelDir } from '../helpers/fixtures.js';
-import { artifactsDir, ensureArtifactsDir, SENTIMENT_CSV, startE2eServer, type E2eServer } from './e2e_helpers.js';
+import { artifactsDir, ensureArtifactsDir, startE2eServer, type E2eServer } from './e2e_helpers.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -181,7 +181,7 @@ async function typeInto(page: Page, testId: string, text: string): Promise<void>
 }
 
 describe('web mode UI in Chromium, end to end', () => {
-  it('tunes a prompt through the wizard, monitors, pauses/resumes, tries the playground and exports PEFT', () =>
+  it('starts from the first-run screen, tries the sample through the wizard, monitors, pauses/resumes, tries the playground and exports PEFT', () =>
     flow('main-flow', async (ref) => {
     const { page, problems } = await openApp();
     ref.page = page;
@@ -189,24 +189,35 @@ describe('web mode UI in Chromium, end to end', () => {
     await page.getByTestId('step-model').waitFor();
     await shot(page, 'ui-01-start-model-step');
 
-    // 1. Model: add the folder by path; a supported model is selected at once.
-    await page.getByTestId('model-path-input').fill(storiesModelDir());
-    await page.getByTestId('model-add').click();
+    // 0. First run: no runs and no models of the user's own, so the app offers the sample.
+    await page.getByTestId('first-run').waitFor();
+    await shot(page, 'ui-01b-first-run');
+    await page.getByTestId('try-sample').click();
+    // Every step is prefilled (built-in model, sentiment sample, template, a short training):
+    // the wizard lands on Review & launch.
+    await page.getByTestId('step-review').waitFor();
+    const sampleCli = await page.getByTestId('cli-command').innerText();
+    expect(sampleCli).toContain('sentiment.csv');
+    expect(sampleCli).toContain('The story is');
+    expect(await page.getByTestId('run-name-input').inputValue()).toBe('sample-sentiment');
+    await shot(page, 'ui-02-sample-prefilled-review');
+
+    // 1. Model: the built-in stories260K, supported and selected.
+    await page.getByTestId('wizard-step-1').click();
+    await page.getByTestId('step-model').waitFor();
     const row = page.locator(`${byId('model-row')}[data-supported="true"]`);
     await row.waitFor();
+    expect(await row.getAttribute('data-model-id')).toBeTruthy();
     expect(await row.getByRole('radio').isChecked()).toBe(true);
-    expect(await page.getByTestId('next-reason').count()).toBe(0);
-    await shot(page, 'ui-02-model-added');
+    expect(await page.getByTestId('model-row').count()).toBe(1);
+    expect(await page.getByTestId('first-run').count()).toBe(0);
     await page.getByTestId('wizard-next').click();
 
-    // 2. Dataset: drop the sample as a path, map the columns, see the validation report.
+    // 2. Dataset: the sample, columns mapped, validated.
     await page.getByTestId('step-dataset').waitFor();
-    await dropPath(page, SENTIMENT_CSV);
     await page.locator(`${byId('validation-report')}[data-ok="true"]`).waitFor();
     expect(await numAttr(page, byId('preview-table'), 'data-rows')).toBe(200);
-    await page.getByTestId('map-text').selectOption('text');
-    await page.getByTestId('map-label').selectOption('label');
-    await page.locator(`${byId('validation-report')}[data-ok="true"]`).waitFor();
+    expect(await page.getByTestId('map-label').inputValue()).toBe('label');
     await page.getByTestId('label-distribution').waitFor();
     const labelsText = await page.getByTestId('label-distribution').innerText();
     expect(labelsText).toContain('happy');
@@ -218,10 +229,13 @@ describe('web mode UI in Chromium, end to end', () => {
     await page.screenshot({ path: join(artifactsDir, 'ui-03b-dataset-viewport.png') });
     await page.getByTestId('wizard-next').click();
 
-    // 3. Task: type the template; the tokenized preview follows it.
+    // 3. Task: the sample's template; the tokenized preview follows edits to it.
     await page.getByTestId('step-task').waitFor();
+    expect(await page.getByTestId('input-template-input').inputValue()).toBe('{text} The story is');
+    await typeInto(page, 'input-template-input', '{text} The story was');
+    await page.getByTestId('template-example').filter({ hasText: 'was' }).first().waitFor();
     await typeInto(page, 'input-template-input', '{text} The story is');
-    const example = page.getByTestId('template-example').filter({ hasText: 'story' }).first();
+    const example = page.getByTestId('template-example').filter({ hasText: 'story' }).filter({ hasNotText: 'was' }).first();
     await example.waitFor();
     // Its tokens spell the typed template after the text, then the label's verbalizer as the output.
     const input = (await example.locator('[data-testid="token"][data-part="input"]').allInnerTexts()).join('').replace(/▁/g, ' ');

@@ -1,6 +1,7 @@
 import { createStore } from 'zustand';
 import type { ApiClient, DatasetPreview, ModelEntry, RunSummary, TemplatePreview, ValidationReportDTO } from '../../shared/api';
 import { JOB_DEFAULTS, validateJob, type FieldError, type JobConfig, type TaskConfig, type TaskKind } from '../../shared/job';
+import { SAMPLE_RUN_NAME, sampleJob, type SampleInfo } from '../../shared/sample_job';
 import { suggestedForModel } from '../lib/estimates';
 import { toSerialized, type Async } from '../lib/errors';
 
@@ -32,6 +33,12 @@ export interface WizardState {
   validate: () => Promise<void>;
   loadTemplatePreview: () => Promise<void>;
   launchJob: () => Promise<string | undefined>;
+  /**
+   * "Try the sample": the built-in model and the sentiment sample, prefilled through every step
+   * (model, dataset + validation, classification template, a seconds-long training), ending on
+   * Review & launch.
+   */
+  trySample: (model: ModelEntry, sample: SampleInfo) => Promise<void>;
   reset: () => void;
 }
 
@@ -245,6 +252,16 @@ export const createWizardStore = (api: ApiClient) =>
           set({ launch: { status: 'error', error: toSerialized(e) } });
           return undefined;
         }
+      },
+      trySample: async (model, sample) => {
+        set({ ...initial(), name: SAMPLE_RUN_NAME });
+        get().selectModel(model);
+        await get().setDataset(sample.datasetPath);
+        const { task, data, prompt, training } = sampleJob(get().job, sample);
+        set({ job: { ...get().job, task, data: { ...get().job.data, ...data }, prompt, training } });
+        await get().validate();
+        const ready = STEPS.slice(0, -1).every((_, i) => stepBlocker(get(), i) === undefined);
+        if (ready) set({ step: STEPS.length - 1 });
       },
       reset: () => set(initial()),
     };

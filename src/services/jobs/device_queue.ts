@@ -25,6 +25,8 @@ interface Waiting {
 export interface DeviceQueueOptions {
   launcher?: WorkerLauncher;
   workerEnv?: NodeJS.ProcessEnv;
+  /** Who drives the workers, as the run lock names it to a second process ("sps serve", the desktop app). */
+  holder?: string;
   /** Every event of a run's worker. */
   onEvent(id: string, dir: string, event: TrainingEvent): void;
   /** A run's status may have changed (started, queued, ended, ...). */
@@ -103,7 +105,7 @@ export class DeviceQueue {
       await Promise.race([all, new Promise((r) => setTimeout(r, 2000))]);
     }
     // Stopped because the app closed, not by the user: the next start offers to resume them.
-    for (const a of workers) markEnded(a.dir, 'interrupted', 'the app was closed during training; resume continues from the last checkpoint');
+    for (const a of workers) quietly(() => markEnded(a.dir, 'interrupted', 'the app was closed during training; resume continues from the last checkpoint'));
   }
 
   private running(id: string): Active | undefined {
@@ -121,6 +123,7 @@ export class DeviceQueue {
       resume: w.resume,
       ...(this.opts.launcher ? { launcher: this.opts.launcher } : {}),
       ...(this.opts.workerEnv ? { env: this.opts.workerEnv } : {}),
+      ...(this.opts.holder ? { holder: this.opts.holder } : {}),
       onEvent: (event: TrainingEvent) => {
         const a = this.active.get(id);
         if (a && (event.type === 'finished' || event.type === 'failed')) a.ended = true;
@@ -146,9 +149,19 @@ export class DeviceQueue {
     try {
       this.launch(next!);
     } catch (err) {
-      markEnded(next!.dir, 'failed', err);
+      // Locked by another process: the run is that process's, its state is not ours to change.
+      if (!(err instanceof SpsError && err.code === 'RUN_LOCKED')) quietly(() => markEnded(next!.dir, 'failed', err));
       this.opts.onChanged(next!.id, next!.dir);
       this.pump(device);
     }
+  }
+}
+
+/** A state write that may fail (disk full, a folder in the way) where nobody could be told: never throws. */
+function quietly(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // The run's state stays as it was; the API reports what it finds.
   }
 }

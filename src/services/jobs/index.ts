@@ -41,6 +41,7 @@ export function jobsService(ctx: ServiceContext): JobsService {
   const queue: DeviceQueue = new DeviceQueue({
     ...(ctx.opts.launcher ? { launcher: ctx.opts.launcher } : {}),
     ...(ctx.opts.workerEnv ? { workerEnv: ctx.opts.workerEnv } : {}),
+    holder: ctx.opts.mode === 'web' ? 'sps serve' : 'the Soft Prompt Studio desktop app',
     onChanged: changed,
     onEvent: (id, dir, event) => {
       ctx.emit('jobs.event', { id, event });

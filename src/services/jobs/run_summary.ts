@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import type { MetricRecord, RunDetail, RunSummary } from '../../shared/api.js';
 import { readRunJob } from '../../engine/tuning/run.js';
 import { readMetrics, readState, runPaths, type RunState } from '../../engine/tuning/run_dir.js';
@@ -40,13 +40,25 @@ export function runDetail(id: string, dir: string, queued: boolean): RunDetail {
   return { ...runSummary(id, dir, queued), job, metrics, log: tailLines(runPaths(dir).log, LOG_LINES) };
 }
 
+/** The log's tail only: a log can be large, and one that is not a plain file (a device, a FIFO) is never read. */
+const TAIL_BYTES = 64 * 1024;
+
 function tailLines(path: string, n: number): string[] {
-  if (!existsSync(path)) return [];
+  let fd: number | undefined;
   try {
-    const lines = readFileSync(path, 'utf8').split('\n');
+    const st = lstatSync(path, { throwIfNoEntry: false });
+    if (!st?.isFile()) return [];
+    fd = openSync(path, 'r');
+    const length = Math.min(st.size, TAIL_BYTES);
+    const buf = Buffer.alloc(length);
+    const read = readSync(fd, buf, 0, length, st.size - length);
+    const lines = buf.subarray(0, read).toString('utf8').split('\n');
+    if (st.size > length) lines.shift(); // a partial first line
     if (lines.at(-1) === '') lines.pop();
     return lines.slice(-n);
   } catch {
     return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }

@@ -62,7 +62,7 @@ describe('sps sweep: crash and resume', () => {
     const dir = join(root, 'sw');
     // Rungs end at 15 / 30 / 60 steps; only rung-2 trials pass step 20, so the hold catches
     // the first promoted trial in the middle of its second segment.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/sps.ts', 'sweep', '--config', cfgPath, '--out', dir, '--json'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/hooked_sps.ts', 'sweep', '--config', cfgPath, '--out', dir, '--json'], {
       detached: true,
       stdio: 'ignore',
       env: { ...process.env, SPS_TEST_HOOKS: JSON.stringify({ holdAtCheckpoint: { step: 20, stage: 'manifest.json', ms: 120_000 } }) },

@@ -1,14 +1,16 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readLatestCheckpoint } from '../../../src/engine/tuning/checkpoint.js';
 import { readMetrics } from '../../../src/engine/tuning/run_dir.js';
 import type { TrainingEvent } from '../../../src/shared/training_events.js';
+import { startTrainingWorker } from '../../../src/worker/supervisor.js';
 import { useTempDir } from '../../helpers/fixtures.js';
-import { allFinite, createTestRun, finalPromptBytes, flagsToArgv, parseJsonLines, sentimentFlags, sps, startWorker, stateOf, trainRecords, workerLog } from './tuning_helpers.js';
+import { allFinite, createTestRun, finalPromptBytes, sentimentFlags, startWorker, stateOf, trainRecords, workerLog } from './tuning_helpers.js';
 
 /**
- * Non-finite steps (injected through the worker's SPS_TEST_HOOKS): a lone one is skipped and
+ * Non-finite steps (injected through the tests' own worker entry, test/helpers/hooked_train_worker.ts): a lone one is skipped and
  * the run goes on; too many in a row stop the run with a clear message, keeping the last good
  * checkpoint.
  */
@@ -46,17 +48,12 @@ describe('non-finite loss or gradient', () => {
     const config = join(tmp(), 'job.json');
     writeFileSync(config, JSON.stringify({ training: { maxConsecutiveSkips: 3 } }));
     const dir = join(tmp(), 'three');
-    const saved = process.env.SPS_TEST_HOOKS;
-    process.env.SPS_TEST_HOOKS = JSON.stringify({ nonFiniteAtSteps: [3, 4, 5] });
-    let r;
-    try {
-      r = await sps('tune', '--config', config, ...flagsToArgv(base()), '--out', dir, '--json');
-    } finally {
-      if (saved === undefined) delete process.env.SPS_TEST_HOOKS;
-      else process.env.SPS_TEST_HOOKS = saved;
-    }
-    expect(r.code, r.stdout + r.stderr).not.toBe(0);
-    const events = parseJsonLines(r.stdout);
+    // The same job `sps tune --config` makes; the faults go through the tests' worker entry.
+    createTestRun(dir, { ...base(), config });
+    const w = startWorker(dir, { hooks: { nonFiniteAtSteps: [3, 4, 5] } });
+    const exit = await w.done;
+    expect(exit.code, workerLog(dir)).not.toBe(0);
+    const events = w.events;
     expect(events.filter((e) => e.type === 'skipped').map((e) => e.type === 'skipped' && e.consecutive)).toEqual([1, 2, 3]);
     const failed = events.at(-1);
     if (failed?.type !== 'failed') throw new Error(`expected a failed event last, got ${JSON.stringify(failed)}`);
@@ -86,4 +83,22 @@ describe('non-finite loss or gradient', () => {
   // An absurd learning rate (--lr 100, the validator's cap, with --max-grad-norm 0) does NOT go
   // non-finite on stories260K: RMSNorm rescales the huge prompt embeddings, so the loss stays
   // finite. There is no natural non-finite case to test; the injected ones above stand in.
+});
+
+describe('fault injection stays out of the shipped worker', () => {
+  const tmp = useTempDir('sps-nohooks-');
+
+  it('no source file reads SPS_TEST_HOOKS; the shipped worker ignores it', async () => {
+    const srcDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src');
+    const readers = readdirSync(srcDir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.tsx?$/.test(f) && readFileSync(join(srcDir, f), 'utf8').includes('SPS_TEST_HOOKS'));
+    expect(readers).toEqual([]);
+
+    const dir = join(tmp(), 'plain');
+    createTestRun(dir, sentimentFlags({ steps: '4', 'checkpoint-every': '2', 'eval-every': '4' }));
+    const events: TrainingEvent[] = [];
+    const handle = startTrainingWorker(dir, { resume: false, env: { SPS_TEST_HOOKS: JSON.stringify({ nonFiniteAtSteps: [1, 2, 3, 4] }) }, onEvent: (e) => events.push(e) });
+    const exit = await handle.done;
+    expect(exit.code, workerLog(dir)).toBe(0);
+    expect(events.filter((e) => e.type === 'skipped')).toEqual([]);
+  });
 });

@@ -10,6 +10,7 @@ import type { JobConfig } from '../../../src/shared/job.js';
 import type { TrainingEvent } from '../../../src/shared/training_events.js';
 import { startTrainingWorker, type TrainingHandle, type WorkerExit } from '../../../src/worker/supervisor.js';
 import { storiesModelDir } from '../../helpers/fixtures.js';
+import { hookedWorkerEntry } from '../../helpers/test_hooks.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const SAMPLES = join(repoRoot, 'resources', 'samples');
@@ -85,8 +86,8 @@ export interface WorkerRun {
 }
 
 /**
- * Starts the training worker for `runDir` and records its events; `onEvent` sees each one
- * with the handle (to kill it or send commands at a precise point).
+ * Starts the training worker for `runDir` (the test entry, which takes `hooks`) and records its
+ * events; `onEvent` sees each one with the handle (to kill it or send commands at a precise point).
  */
 export function startWorker(runDir: string, opts: { resume?: boolean; hooks?: unknown; onEvent?: (e: TrainingEvent, h: TrainingHandle) => void } = {}): WorkerRun {
   const events: TrainingEvent[] = [];
@@ -95,6 +96,8 @@ export function startWorker(runDir: string, opts: { resume?: boolean; hooks?: un
   const handle: TrainingHandle = startTrainingWorker(runDir, {
     resume: opts.resume ?? false,
     env,
+    // Fault injection goes through the tests' own worker entry, never the shipped one.
+    entry: hookedWorkerEntry(),
     onEvent: (e) => {
       events.push(e);
       opts.onEvent?.(e, handle);

@@ -6,6 +6,7 @@ import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { sampleDatasetPath } from '../../../src/engine/data/samples.js';
 import { builtinModelDir, builtinModels } from '../../../src/engine/models/builtin.js';
 
 // js-yaml, minimatch and app-builder-lib come with electron-builder (a devDependency); no new deps.
@@ -71,10 +72,14 @@ describe('electron-builder.yml', () => {
     for (const f of ['!test/**', '!src/**']) expect(config.files).toContain(f);
   });
 
-  it('ships the built-in models next to the asar (extraResources), where builtin.ts finds them', () => {
-    expect(config.extraResources).toEqual([{ from: 'resources/models', to: 'models', filter: ['**/*'] }]);
+  it('ships the built-in models and sample datasets next to the asar (extraResources), where the engine finds them', () => {
+    expect(config.extraResources).toEqual([
+      { from: 'resources/models', to: 'models', filter: ['**/*'] },
+      { from: 'resources/samples', to: 'samples', filter: ['**/*', '!*.ts'] },
+    ]);
     // Not also inside the asar: onnxruntime cannot memory-map weights from there.
     expect(config.files).toContain('!resources/models/**');
+    expect(config.files).toContain('!resources/samples/**');
     const shipped = listFiles(join(root, 'resources', 'models'));
     for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'LICENSE', 'README.md']) expect(shipped).toContain(`stories260K/${f}`);
     for (const f of shipped) expect(config.files.some((p) => p.startsWith('!') && minimatch(`resources/models/${f}`, p.slice(1), { dot: true })), f).toBe(true);
@@ -90,12 +95,18 @@ describe('electron-builder.yml', () => {
     }
     expect(builtinModelDir('stories260K', { resourcesPath, from })).toBe(join(resourcesPath, 'models', 'stories260K'));
     expect(builtinModels({ resourcesPath, from }).map((m) => m.id)).toEqual(['stories260K']);
+    // The sample dataset of "Try the sample" the same way.
+    mkdirSync(join(resourcesPath, 'samples'));
+    writeFileSync(join(resourcesPath, 'samples', 'sentiment.csv'), readFileSync(join(root, 'resources', 'samples', 'sentiment.csv')));
+    expect(sampleDatasetPath('sentiment.csv', { resourcesPath, from })).toBe(join(resourcesPath, 'samples', 'sentiment.csv'));
+    expect(sampleDatasetPath('sentiment.csv', { from: join(root, 'dist', 'src', 'engine', 'data') })).toBe(join(root, 'resources', 'samples', 'sentiment.csv'));
     // In a checkout (no resourcesPath): the repository's copy, from src/ or from dist/src/.
     expect(builtinModelDir('stories260K', { from: join(root, 'src', 'engine', 'models') })).toBe(join(root, 'resources', 'models', 'stories260K'));
     expect(builtinModelDir('stories260K', { from: join(root, 'dist', 'src', 'engine', 'models') })).toBe(join(root, 'resources', 'models', 'stories260K'));
     // Missing: an error naming where it looked and what to do.
     const empty = mkdtempSync(join(tmpdir(), 'sps-nomodels-'));
     expect(() => builtinModelDir('stories260K', { resourcesPath: empty, from: empty })).toThrow(/built-in model "stories260K" not found.*reinstall/);
+    expect(() => sampleDatasetPath('sentiment.csv', { resourcesPath: empty, from: empty })).toThrow(/sample dataset "sentiment.csv" not found.*reinstall/);
     for (const d of [resourcesPath, empty]) rmSync(d, { recursive: true, force: true });
   });
 

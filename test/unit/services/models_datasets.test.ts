@@ -77,6 +77,8 @@ describe('services: system, models, datasets', () => {
     const info = await h['system.info']({});
     expect(info).toMatchObject({ mode: 'desktop', providers: expect.arrayContaining([{ name: 'cpu', available: true }]) });
     expect(info.onnxruntime).toMatch(/^\d+\.\d+/);
+    // "Try the sample": the built-in model and the bundled sentiment sample of this checkout.
+    expect(info.sample).toEqual({ modelPath: storiesModelDir(), modelName: 'stories260K', datasetPath: SENTIMENT_CSV });
   });
 
   it('datasets: preview, validate, and template preview tokens', async () => {

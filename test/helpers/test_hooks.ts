@@ -1,7 +1,10 @@
-import type { TrainerTestHooks } from '../engine/tuning/trainer.js';
+import { fileURLToPath } from 'node:url';
+import type { WorkerEntry } from '../../src/worker/launcher.js';
+import type { TrainerTestHooks } from '../../src/engine/tuning/trainer.js';
 
 /**
- * Fault injection for the crash-safety tests, read from SPS_TEST_HOOKS (JSON). Never set in
+ * Fault injection for the crash-safety tests, read from SPS_TEST_HOOKS (JSON) by the test-owned worker entry
+ * (hooked_train_worker.ts); the shipped worker never reads it. Never set in
  * normal use. `holdAtCheckpointStage` blocks the worker inside a checkpoint write (at that
  * step and stage) so a test can SIGKILL it there.
  */
@@ -27,4 +30,13 @@ export function testHooksFromEnv(env: NodeJS.ProcessEnv, log: (m: string) => voi
     };
   }
   return hooks;
+}
+
+/** The worker entry the tests start when they inject faults (tsx, like the sources). */
+export function hookedWorkerEntry(): WorkerEntry {
+  return { path: fileURLToPath(new URL('./hooked_train_worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
+}
+
+export function hookedSweepWorkerEntry(): WorkerEntry {
+  return { path: fileURLToPath(new URL('./hooked_sweep_worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'] };
 }
