@@ -57,6 +57,24 @@ export interface JobConfig {
     evalBatchSize: number;
   };
   device: DeviceKind;
+  /**
+   * Compute precision: 'fp16' runs the graphs in mixed precision (float16 matrix products,
+   * float32 softmax / statistics / loss, float32 master prompt and optimizer, dynamic loss
+   * scaling); 'auto' (the default when absent) is fp16 on a GPU that supports it, else fp32.
+   */
+  precision?: PrecisionKind;
+}
+
+export type PrecisionKind = 'auto' | 'fp32' | 'fp16';
+export const PRECISION_KINDS: readonly PrecisionKind[] = ['auto', 'fp32', 'fp16'];
+
+/**
+ * What a job's precision means on its device: fp16 where asked for, or for 'auto' on a real GPU
+ * whose provider runs half precision (a software WebGPU adapter stays fp32: no faster in half).
+ */
+export function resolvePrecision(precision: PrecisionKind | undefined, device: DeviceKind, deviceHasFp16: boolean): 'fp32' | 'fp16' {
+  if (precision === 'fp16' || precision === 'fp32') return precision;
+  return deviceHasFp16 && (device === 'webgpu' || device === 'cuda') ? 'fp16' : 'fp32';
 }
 
 export const JOB_DEFAULTS = {
@@ -210,7 +228,9 @@ export function validateJob(value: unknown, opts: { unknownFields?: 'refuse' | '
   if (typeof t.appendEos !== 'boolean') err('training.appendEos', 'must be true or false');
   if (t.metric !== undefined && typeof t.metric !== 'string') err('training.metric', 'must be a metric name');
   oneOf(j, 'job', 'device', DEVICE_KINDS);
-  known(j, '', 'device');
+  oneOf(j, 'job', 'precision', PRECISION_KINDS, false);
+  if (j.precision === 'fp16' && j.device === 'cpu') err('job.precision', 'fp16 runs on a GPU device (webgpu, cuda); the CPU provider computes in fp32 (use precision "fp32" or "auto")');
+  known(j, '', 'device', 'precision');
   if (opts.unknownFields !== 'ignore') {
     for (const [o, { path, keys }] of seen) {
       for (const k of Object.keys(o)) if (!keys.has(k)) err(path ? `${path}.${k}` : k, 'is not a job field (check its spelling; the fields are listed in src/shared/job.ts)');

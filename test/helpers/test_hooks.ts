@@ -11,6 +11,7 @@ import type { TrainerTestHooks } from '../../src/engine/tuning/trainer.js';
 interface HookSpec {
   nonFiniteAtSteps?: number[];
   holdAtCheckpoint?: { step: number; stage: string; ms: number };
+  initialLossScale?: number;
 }
 
 export function testHooksFromEnv(env: NodeJS.ProcessEnv, log: (m: string) => void): TrainerTestHooks | undefined {
@@ -19,6 +20,7 @@ export function testHooksFromEnv(env: NodeJS.ProcessEnv, log: (m: string) => voi
   const spec = JSON.parse(raw) as HookSpec;
   const hooks: TrainerTestHooks = {};
   if (spec.nonFiniteAtSteps) hooks.nonFiniteAtSteps = spec.nonFiniteAtSteps;
+  if (spec.initialLossScale) hooks.initialLossScale = spec.initialLossScale;
   const hold = spec.holdAtCheckpoint;
   if (hold) {
     hooks.onCheckpointStage = (step, stage) => {

@@ -1,5 +1,5 @@
 import { SpsError } from '../../shared/errors.js';
-import { JOB_DEFAULTS, type JobConfig, type TaskConfig } from '../../shared/job.js';
+import { JOB_DEFAULTS, type JobConfig, type PrecisionKind, type TaskConfig } from '../../shared/job.js';
 import { readJsonFile } from '../../engine/files.js';
 import { builtinModelDir } from '../../engine/models/builtin.js';
 import { checkJob, createRun } from '../../engine/tuning/run.js';
@@ -29,6 +29,7 @@ Training:
   --schedule constant|linear|cosine (linear)  --weight-decay W (0)  --max-grad-norm G (1)
   --max-length L (256)  --eval-every N (50)  --checkpoint-every N (50)  --patience P (0: off)
   --metric NAME (accuracy / val_loss)  --seed S (42)  --append-eos  --device cpu|webgpu|cuda|webgpu-software (cpu)
+  --precision auto|fp32|fp16 (auto: fp16 on a GPU with half-precision support, else fp32)
 Output:
   --json                 JSON-lines events instead of text
 
@@ -74,6 +75,7 @@ const FLAGS = {
   seed: { type: 'string' },
   'append-eos': { type: 'boolean' },
   device: { type: 'string' },
+  precision: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
@@ -165,6 +167,7 @@ export function jobFromFlags(v: Values): JobConfig {
       ...((v.metric ?? bt.metric) ? { metric: (v.metric as string | undefined) ?? bt.metric! } : {}),
     },
     device: ((v.device as string | undefined) ?? base?.device ?? d.device) as JobConfig['device'],
+    ...((v.precision ?? base?.precision) ? { precision: ((v.precision as string | undefined) ?? base?.precision) as PrecisionKind } : {}),
   };
   if (steps !== undefined && epochs === undefined) delete job.training.epochs;
   if (epochs !== undefined && steps === undefined) delete job.training.steps;

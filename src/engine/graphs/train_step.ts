@@ -7,6 +7,8 @@ import type { LoadedModel } from '../models/load_model.js';
 import { buildTrunk, INPUT, logitsAt } from './transformer.js';
 
 export const TRAIN_OUTPUT = { loss: 'loss', grad: 'grad_soft_prompt' } as const;
+/** The optional float32 scalar input that scales the backward (loss scaling for half precision). */
+export const LOSS_SCALE_INPUT = 'loss_scale';
 
 /**
  * The train step: loss = token-level mean cross-entropy over the label rows, and
@@ -20,7 +22,7 @@ export const TRAIN_OUTPUT = { loss: 'loss', grad: 'grad_soft_prompt' } as const;
  * op by op costs a zero-fill, a scatter into it and three more passes (about 5% of a step on
  * a 49k vocabulary). Autodiff takes it from there through the model.
  */
-export function buildTrainStepGraph(model: LoadedModel, opts: { numVirtualTokens: number; dtype: DType }): Graph {
+export function buildTrainStepGraph(model: LoadedModel, opts: { numVirtualTokens: number; dtype: DType; lossScale?: boolean }): Graph {
   if (opts.numVirtualTokens < 1) throw new SpsError('INVALID_ARGUMENT', 'a train step needs at least one virtual token');
   const trunk = buildTrunk(model, 'train_step', opts);
   const g = trunk.ctx.graph;
@@ -33,7 +35,10 @@ export function buildTrainStepGraph(model: LoadedModel, opts: { numVirtualTokens
   // The loss output is named before differentiation, so every backward node follows it.
   g.output(op.neg(op.reduceMean(picked, [0, 1], false)), TRAIN_OUTPUT.loss);
   const invK = op.reciprocal(op.cast(op.reshape(g.dimValue('K'), []), opts.dtype));
-  const dLogits = op.scatterElements(op.mul(op.exp(logp), invK), targets, op.expand(op.neg(invK), ['K', 1]), 1, 'add');
+  let dLogits = op.scatterElements(op.mul(op.exp(logp), invK), targets, op.expand(op.neg(invK), ['K', 1]), 1, 'add');
+  // With lossScale the backward is seeded with d(loss × scale)/d logits and the gradient
+  // output is scaled too (the runner divides it out in float64).
+  if (opts.lossScale) dLogits = op.mul(dLogits, g.input(LOSS_SCALE_INPUT, opts.dtype, []));
   const [grad] = gradients(logits, [trunk.prompt!], dLogits);
   g.output(grad!, TRAIN_OUTPUT.grad);
   return g;

@@ -19,9 +19,9 @@ export class ForwardRunner {
   ) {}
 
   /** A whole-model forward graph, or layer by layer when that would not fit (chooseInferenceStrategy). */
-  static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto' }): Promise<ForwardRunner> {
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto'; precision?: 'fp32' | 'fp16' }): Promise<ForwardRunner> {
     const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseInferenceStrategy(model) : opts.strategy;
-    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}) };
+    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.precision ? { precision: opts.precision } : {}) };
     if (strategy === 'layerwise') return new ForwardRunner(model, numVirtualTokens, opts.dtype, await LayerwiseForward.create(model, numVirtualTokens, sessionOpts));
     const graph = buildForwardGraph(model, { numVirtualTokens, dtype: opts.dtype });
     const session = await createModelSession(graph, model.dir, sessionOpts);

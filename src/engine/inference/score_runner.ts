@@ -28,9 +28,9 @@ export class ScoreRunner {
     private readonly session: GraphSession | LayerwiseForward,
   ) {}
 
-  static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto' }): Promise<ScoreRunner> {
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto'; precision?: 'fp32' | 'fp16' }): Promise<ScoreRunner> {
     const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseInferenceStrategy(model) : opts.strategy;
-    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}) };
+    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.precision ? { precision: opts.precision } : {}) };
     if (strategy === 'layerwise') return new ScoreRunner(model, numVirtualTokens, opts.dtype, await LayerwiseForward.create(model, numVirtualTokens, sessionOpts));
     const graph = buildScoreGraph(model, { numVirtualTokens, dtype: opts.dtype });
     const session = await createModelSession(graph, model.dir, sessionOpts);

@@ -43,7 +43,8 @@ export class LayerwiseTrainStep {
     return new LayerwiseTrainStep(model, numVirtualTokens, opts.dtype, stream, new HostEmbedding(model), layers, head);
   }
 
-  async step(prompt: SoftPrompt, examples: readonly TokenizedExample[], padId: number): Promise<StepResult> {
+  /** `lossScale`: the backward runs on loss × lossScale (half precision); the gradient returned is unscaled. */
+  async step(prompt: SoftPrompt, examples: readonly TokenizedExample[], padId: number, lossScale = 1): Promise<StepResult> {
     const n = this.numVirtualTokens;
     const d = this.model.spec.hiddenSize;
     const batch = labelledBatch(this.model.spec, n, examples, padId);
@@ -57,14 +58,14 @@ export class LayerwiseTrainStep {
     const rows = Array.from(batch.feeds[INPUT.positions]!.data as BigInt64Array, Number);
     const labels = Array.from(batch.feeds[INPUT.labels]!.data as BigInt64Array);
     const K = rows.length;
-    const { lossSum, grad: gradTop } = await this.head.lossAndGrad(top, rows, labels, 1 / K);
+    const { lossSum, grad: gradTop } = await this.head.lossAndGrad(top, rows, labels, lossScale / K);
     const gradH0 = await this.layers.backwardAll(states, mask, gradTop);
     // d loss / d prompt row t = Σ over the batch of d loss / d h0 at position t.
     const grad = new Float64Array(n * d);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < n; t++) {
         const src = (b * T + t) * d;
-        for (let j = 0; j < d; j++) grad[t * d + j] = grad[t * d + j]! + gradH0[src + j]!;
+        for (let j = 0; j < d; j++) grad[t * d + j] = grad[t * d + j]! + gradH0[src + j]! / lossScale;
       }
     }
     return { loss: lossSum / K, grad, numLabelTokens: K };

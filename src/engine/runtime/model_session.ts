@@ -1,4 +1,6 @@
+import { SpsError } from '../../shared/errors.js';
 import type { Graph } from '../onnx/graph.js';
+import { toHalfPrecision } from '../onnx/half_precision.js';
 import { externalDataRoot } from '../weights/weight_index.js';
 import { GraphSession, type ProviderName } from './session.js';
 
@@ -7,6 +9,12 @@ export interface ModelSessionOptions {
   provider?: ProviderName;
   /** Keep pre-packed weight copies (faster matmuls, more memory); onnxruntime's default is on. */
   prepack?: boolean;
+  /**
+   * 'fp16': the graph is rewritten to mixed precision (onnx/half_precision.ts: float16 matrix
+   * products, float32 softmax / statistics / loss) before the session is made; inputs and
+   * outputs keep their dtypes. Default 'fp32'.
+   */
+  precision?: 'fp32' | 'fp16';
 }
 
 /**
@@ -16,7 +24,8 @@ export interface ModelSessionOptions {
  * fuses ops into float32-only kernels.
  */
 export function createModelSession(graph: Graph, modelDir: string, opts: ModelSessionOptions): Promise<GraphSession> {
-  return GraphSession.create(graph, {
+  if (opts.precision === 'fp16' && opts.dtype !== 'float32') throw new SpsError('INVALID_ARGUMENT', 'half precision needs float32 graphs (float64 is the CPU verification mode)');
+  return GraphSession.create(opts.precision === 'fp16' ? toHalfPrecision(graph) : graph, {
     // The same root the graph's external-data paths were made relative to (a Hugging Face
     // cache snapshot is rooted at its repo folder, where blobs/ lies).
     externalDataFolder: externalDataRoot(modelDir),

@@ -1,12 +1,12 @@
 import type { TokenizedExample } from '../data/example.js';
 import { labelledBatch } from '../graphs/feeds.js';
-import { buildTrainStepGraph, TRAIN_OUTPUT } from '../graphs/train_step.js';
+import { buildTrainStepGraph, LOSS_SCALE_INPUT, TRAIN_OUTPUT } from '../graphs/train_step.js';
 import { INPUT } from '../graphs/transformer.js';
 import { LayerwiseTrainStep } from '../layerwise/train_step.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { chooseTrainStrategy, shouldPrepack, type StepStrategy, type StepWorkload } from '../layerwise/strategy.js';
 import { createModelSession } from '../runtime/model_session.js';
-import { tensor, type GraphSession, type ProviderName } from '../runtime/session.js';
+import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
 import type { SoftPrompt } from './soft_prompt.js';
 
 export interface LossAndGrad {
@@ -19,6 +19,8 @@ export interface LossAndGrad {
 export interface ComputeOptions {
   dtype: 'float32' | 'float64';
   provider?: ProviderName;
+  /** 'fp16': mixed precision (onnx/half_precision.ts) on every graph of the step; default 'fp32'. */
+  precision?: 'fp32' | 'fp16';
   /** Let onnxruntime keep pre-packed copies of the weights (default: shouldPrepack). */
   prepack?: boolean;
   /**
@@ -34,7 +36,7 @@ export interface ComputeOptions {
 }
 
 interface StepImpl {
-  step(prompt: SoftPrompt, examples: readonly TokenizedExample[]): Promise<LossAndGrad>;
+  step(prompt: SoftPrompt, examples: readonly TokenizedExample[], lossScale: number): Promise<LossAndGrad>;
   release(): Promise<void>;
 }
 
@@ -47,11 +49,16 @@ class WholeGraphStep implements StepImpl {
     private readonly session: GraphSession,
   ) {}
 
-  async step(prompt: SoftPrompt, examples: readonly TokenizedExample[]): Promise<LossAndGrad> {
+  async step(prompt: SoftPrompt, examples: readonly TokenizedExample[], lossScale: number): Promise<LossAndGrad> {
     const batch = labelledBatch(this.model.spec, this.numVirtualTokens, examples, padIdOf(this.model));
     const data = this.dtype === 'float32' ? Float32Array.from(prompt.data) : prompt.data;
-    const out = await this.session.run({ ...batch.feeds, [INPUT.prompt]: tensor(this.dtype, [prompt.numVirtualTokens, prompt.dim], data) });
-    return { loss: Number(out[TRAIN_OUTPUT.loss]!.data[0]), grad: Float64Array.from(out[TRAIN_OUTPUT.grad]!.data as Float32Array), numLabelTokens: batch.numLabelTokens };
+    const scaled = this.session.inputNames.includes(LOSS_SCALE_INPUT);
+    const feeds: Record<string, HostTensor> = { ...batch.feeds, [INPUT.prompt]: tensor(this.dtype, [prompt.numVirtualTokens, prompt.dim], data) };
+    if (scaled) feeds[LOSS_SCALE_INPUT] = tensor('float32', [], Float32Array.of(lossScale));
+    const out = await this.session.run(feeds);
+    const grad = Float64Array.from(out[TRAIN_OUTPUT.grad]!.data as Float32Array);
+    if (scaled && lossScale !== 1) for (let i = 0; i < grad.length; i++) grad[i] = grad[i]! / lossScale;
+    return { loss: Number(out[TRAIN_OUTPUT.loss]!.data[0]), grad, numLabelTokens: batch.numLabelTokens };
   }
 
   release(): Promise<void> {
@@ -71,23 +78,27 @@ export class TrainStepRunner {
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ComputeOptions): Promise<TrainStepRunner> {
     const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseTrainStrategy(model, numVirtualTokens, opts.workload) : opts.strategy;
-    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}) };
+    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.precision ? { precision: opts.precision } : {}) };
     let impl: StepImpl;
     if (strategy === 'layerwise') {
       const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}) });
       const padId = padIdOf(model);
-      impl = { step: (prompt, examples) => lw.step(prompt, examples, padId), release: () => lw.release() };
+      impl = { step: (prompt, examples, lossScale) => lw.step(prompt, examples, padId, lossScale), release: () => lw.release() };
     } else {
-      const graph = buildTrainStepGraph(model, { numVirtualTokens, dtype: opts.dtype });
+      const graph = buildTrainStepGraph(model, { numVirtualTokens, dtype: opts.dtype, lossScale: opts.precision === 'fp16' });
       const prepack = opts.prepack ?? shouldPrepack(model);
       impl = new WholeGraphStep(model, numVirtualTokens, opts.dtype, await createModelSession(graph, model.dir, { ...sessionOpts, prepack }));
     }
     return new TrainStepRunner(model, numVirtualTokens, opts.dtype, strategy, impl);
   }
 
-  /** Loss and gradient for one batch. */
-  step(prompt: SoftPrompt, examples: readonly TokenizedExample[]): Promise<LossAndGrad> {
-    return this.impl.step(prompt, examples);
+  /**
+   * Loss and gradient for one batch. `lossScale` (half precision): the backward runs on
+   * loss × lossScale and the gradient is divided back in float64; a float16 overflow shows as
+   * a non-finite gradient (tuning/loss_scaling.ts).
+   */
+  step(prompt: SoftPrompt, examples: readonly TokenizedExample[], lossScale = 1): Promise<LossAndGrad> {
+    return this.impl.step(prompt, examples, lossScale);
   }
 
   /**

@@ -4,6 +4,8 @@ import { ScoreRunner } from '../inference/score_runner.js';
 import { readRunJob } from './run.js';
 import { appendMetrics, readState, writeStateAtomic } from './run_dir.js';
 import { TrainStepRunner } from './train_step_runner.js';
+import { DynamicLossScaler } from './loss_scaling.js';
+import { jobPrecision } from './job_precision.js';
 import { Checkpointer } from './training_checkpoints.js';
 import { TrainingEvaluation } from './training_evaluation.js';
 import { startOrResume, type TrainingPosition } from './training_position.js';
@@ -35,6 +37,8 @@ export interface TrainerTestHooks {
   nonFiniteAtSteps?: number[];
   /** Called at each stage of a checkpoint write (to kill the process mid-write). */
   onCheckpointStage?: (step: number, stage: string) => void;
+  /** Half precision: start the loss scale here (a large one forces float16 overflow skips). */
+  initialLossScale?: number;
 }
 
 export interface TrainingOptions {
@@ -75,23 +79,26 @@ export async function runTraining(runDir: string, opts: TrainingOptions): Promis
     log: (message, level) => emit({ type: 'log', level, message }),
   });
   setState('running', { step: position.state.step, totalSteps, pid: process.pid, message: undefined });
-  emit({ type: 'started', runDir, totalSteps, step: position.state.step, device: job.device, numTrain: data.train.length, numValidation: data.validation.length, resumed: position.resumed });
+  const precision = await jobPrecision(job);
+  const device = precision === 'fp16' ? `${job.device} (fp16)` : job.device;
+  emit({ type: 'started', runDir, totalSteps, step: position.state.step, device, numTrain: data.train.length, numValidation: data.validation.length, resumed: position.resumed });
 
   const n = job.prompt.numVirtualTokens;
-  const compute = { dtype: 'float32' as const, provider: job.device };
-  const sessionKey = `${job.model.path}:${n}:${job.device}`;
+  const compute = { dtype: 'float32' as const, provider: job.device, precision };
+  const sessionKey = `${job.model.path}:${n}:${job.device}:${precision}`;
   const trainer = await res.runner(`train:${sessionKey}`, () => TrainStepRunner.create(model, n, compute));
   const scorer = await res.runner(`score:${sessionKey}`, () => ScoreRunner.create(model, n, compute));
   const generator = job.task.kind === 'generation' ? await res.runner(`forward:${sessionKey}`, () => ForwardRunner.create(model, n, compute)) : undefined;
   const checkpoints = new Checkpointer(runDir, position, emit, opts.hooks?.onCheckpointStage);
   const evaluation = new TrainingEvaluation(runDir, setup, position, checkpoints, emit);
   try {
-    if (!position.resumed) await evaluation.baseline((compute) => res.baseline(`${dataKeyOf(job)}:${job.training.evalBatchSize}:${job.device}`, compute));
+    if (!position.resumed) await evaluation.baseline((compute) => res.baseline(`${dataKeyOf(job)}:${job.training.evalBatchSize}:${job.device}:${precision}`, compute));
     const stepper = new OptimizerStepper(position, trainer, {
       job,
       totalSteps,
       example: (i) => data.train[i]!,
       ...(opts.hooks?.nonFiniteAtSteps ? { nonFiniteAtSteps: opts.hooks.nonFiniteAtSteps } : {}),
+      ...(precision === 'fp16' ? { lossScaler: new DynamicLossScaler(position.state.lossScale ?? (opts.hooks?.initialLossScale ? { scale: opts.hooks.initialLossScale, cleanSteps: 0 } : undefined)) } : {}),
     });
     let stopReason = await trainLoop({ runDir, setup, position, stepper, checkpoints, setState, opts, stopAt, evaluate: () => evaluation.run(scorer, generator), shouldStop: () => evaluation.shouldStop() });
 
@@ -158,7 +165,7 @@ async function trainLoop(p: LoopParts): Promise<string> {
     tokensSinceReport += outcome.tokens;
     if (outcome.kind === 'skipped') {
       emit({ type: 'skipped', step: state.step, consecutive: outcome.consecutive, reason: outcome.reason });
-      appendMetrics(p.runDir, { kind: 'skipped', step: state.step, reason: outcome.reason });
+      appendMetrics(p.runDir, { kind: 'skipped', step: state.step, reason: outcome.reason, ...(outcome.lossScale ? { lossScaleFrom: outcome.lossScale.from, lossScaleTo: outcome.lossScale.to } : {}) });
       if (outcome.stop) throw outcome.stop;
       continue;
     }

@@ -1,5 +1,6 @@
 import type { JobConfig } from '../../shared/job.js';
 import type { LoadedModel } from '../models/load_model.js';
+import type { LossScaleState } from './loss_scaling.js';
 import { readLatestCheckpoint, type CheckpointPayload } from './checkpoint.js';
 import { DataOrder } from './data_order.js';
 import { initialPrompt } from './job_prompt_init.js';
@@ -19,6 +20,8 @@ export interface TrainerState {
   evalsWithoutImprovement: number;
   consecutiveSkips: number;
   skippedTotal: number;
+  /** Half precision: the dynamic loss scale and its clean-step count (tuning/loss_scaling.ts). */
+  lossScale?: LossScaleState;
 }
 
 /**

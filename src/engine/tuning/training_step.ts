@@ -1,5 +1,6 @@
 import { SpsError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job.js';
+import type { DynamicLossScaler } from './loss_scaling.js';
 import { clipGradNorm } from './optimizer.js';
 import type { TrainExample } from './prepare_data.js';
 import { lrAt } from './schedule.js';
@@ -9,13 +10,14 @@ import type { TrainingPosition } from './training_position.js';
 
 /** What computes a batch's loss and gradient (the train-step graph, or any equivalent). */
 export interface StepComputer {
-  step(prompt: SoftPrompt, batch: readonly TrainExample[]): Promise<LossAndGrad>;
+  /** `lossScale` (half precision): backward on loss × lossScale, gradient returned unscaled. */
+  step(prompt: SoftPrompt, batch: readonly TrainExample[], lossScale?: number): Promise<LossAndGrad>;
 }
 
 /** The outcome of one optimizer step. */
 export type StepOutcome =
   | { kind: 'applied'; loss: number; lr: number; gradNorm: number; tokens: number }
-  | { kind: 'skipped'; reason: string; consecutive: number; tokens: number; /** Too many in a row: record the skip, then throw this. */ stop?: SpsError };
+  | { kind: 'skipped'; reason: string; consecutive: number; tokens: number; /** Too many in a row: record the skip, then throw this. */ stop?: SpsError; /** A float16 overflow under loss scaling: the scale it backed off from and to. */ lossScale?: { from: number; to: number } };
 
 export interface StepOptions {
   job: JobConfig;
@@ -24,6 +26,8 @@ export interface StepOptions {
   example: (index: number) => TrainExample;
   /** Test hook: makes the gradient of these steps (1-based) NaN. */
   nonFiniteAtSteps?: readonly number[];
+  /** Half precision: dynamic loss scaling (its state is kept in the trainer state, so checkpoints carry it). */
+  lossScaler?: DynamicLossScaler;
 }
 
 function isFiniteArray(a: Float64Array): boolean {
@@ -61,7 +65,7 @@ export class OptimizerStepper {
     let tokens = 0;
     for (let a = 0; a < gradAccum; a++) {
       const batch = order.next(batchSize).map((i) => this.opts.example(i));
-      parts.push(await this.computer.step(prompt, batch));
+      parts.push(await this.computer.step(prompt, batch, this.opts.lossScaler?.scale ?? 1));
       tokens += batch.reduce((s, e) => s + e.ids.length + prompt.numVirtualTokens, 0);
     }
     return { ...combineByLabelTokens(parts, prompt.data.length), tokens };
@@ -76,7 +80,18 @@ export class OptimizerStepper {
     if (this.opts.nonFiniteAtSteps?.includes(state.step)) grad[0] = Number.NaN;
 
     const lr = lrAt(state.step - 1, { kind: t.schedule, baseLr: t.learningRate, totalSteps: this.opts.totalSteps, warmupRatio: t.warmupRatio });
-    if (!Number.isFinite(loss) || !isFiniteArray(grad)) {
+    const finite = Number.isFinite(loss) && isFiniteArray(grad);
+    const scaler = this.opts.lossScaler;
+    if (scaler) {
+      const u = scaler.update(finite);
+      state.lossScale = scaler.state();
+      if (u.kind === 'overflow' && !u.atFloor) {
+        // Expected now and then in float16: not a failure, so not counted towards the abort.
+        state.skippedTotal++;
+        return { kind: 'skipped', reason: `float16 overflow at loss scale ${u.from}: step skipped, scale lowered to ${u.to}`, consecutive: state.consecutiveSkips, tokens, lossScale: { from: u.from, to: u.to } };
+      }
+    }
+    if (!finite) {
       state.consecutiveSkips++;
       state.skippedTotal++;
       const skip: StepOutcome = { kind: 'skipped', reason: Number.isFinite(loss) ? 'the gradient is not finite' : 'the loss is not finite', consecutive: state.consecutiveSkips, tokens };

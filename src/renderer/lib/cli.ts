@@ -52,6 +52,7 @@ export function tuneArgs(job: JobConfig, out: string): string[] {
   flag('seed', t.seed);
   if (t.appendEos) a.push('--append-eos');
   flag('device', job.device);
+  if (job.precision && job.precision !== 'auto') flag('precision', job.precision);
   flag('out', out);
   return a;
 }

@@ -86,7 +86,7 @@ export function templateColumn(t: string): string | undefined {
 
 const TASK_FIELDS = /^task\./;
 const DATA_FIELDS = /^(data\.|model\.)/;
-const TRAIN_FIELDS = /^(prompt\.|training\.|job\.device|device)/;
+const TRAIN_FIELDS = /^(prompt\.|training\.|job\.device|job\.precision|device)/;
 
 /** Why the user cannot leave `step` yet, or undefined when they can. */
 export function stepBlocker(s: Pick<WizardState, 'job' | 'model' | 'preview' | 'report'>, step: number): string | undefined {

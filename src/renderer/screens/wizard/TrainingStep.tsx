@@ -1,5 +1,5 @@
 import { useEffect } from 'react';
-import type { DeviceKind, InitKind, JobConfig, ScheduleKind } from '../../../shared/job';
+import type { DeviceKind, InitKind, JobConfig, PrecisionKind, ScheduleKind } from '../../../shared/job';
 import { defaultMetric } from '../../../shared/job';
 import { offeredProviders } from '../../../shared/devices';
 import { useStores } from '../../api/context';
@@ -169,6 +169,15 @@ export function TrainingStep() {
           ))}
         </div>
         {errors['job.device'] && <div className="field-error">{errors['job.device']}</div>}
+        <label className="field">
+          <span>Precision</span>
+          <select value={job.precision ?? 'auto'} onChange={(e) => w().patch((j) => ({ ...j, precision: e.target.value as PrecisionKind }))} data-testid="field-precision">
+            <option value="auto">auto (fp16 on a GPU that supports it, else fp32)</option>
+            <option value="fp32">fp32</option>
+            <option value="fp16">fp16 (mixed precision, GPU only)</option>
+          </select>
+        </label>
+        {errors['job.precision'] && <div className="field-error">{errors['job.precision']}</div>}
       </fieldset>
       <details className="card advanced" data-testid="advanced">
         <summary>Advanced</summary>
