@@ -4,6 +4,7 @@
  * passes the real module), so the wiring runs under unit tests with fakes.
  */
 import type * as ElectronTypes from 'electron';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiHandlers } from '../shared/api.js';
 import type { TokenStore } from '../services/hub_token.js';
@@ -15,6 +16,7 @@ import { createEventsBridge, type EmitEvent } from './events_bridge.js';
 import { createSafeStorageTokenStore } from './hub_token_store.js';
 import { appFrameCheck, consoleLogger, createIpcGate, type GateLogger } from './ipc_gate.js';
 import { acquireSingleInstance, installQuitHandler, type QuitControl } from './lifecycle.js';
+import { createDropGrantHandler, DROP_GRANT_CHANNEL, PathGrants } from './path_grants.js';
 import { createAppProtocolHandler, registerAppScheme } from './protocol.js';
 import { hardenWebContents, secureWindowOptions, DEFAULT_EXTERNAL_HOSTS } from './window.js';
 import { createUtilityProcessLauncher, type UtilityProcessModule } from './worker_launcher.js';
@@ -25,6 +27,8 @@ export const CALL_CHANNEL = 'sps:call';
 export interface Services {
   handlers: ApiHandlers;
   shutdown(): Promise<void>;
+  /** Folders any request may name (the app's own, the registered models'). */
+  standingRoots?(): string[];
 }
 
 /** The signature of src/services/index.ts's createServices. */
@@ -101,8 +105,11 @@ export async function startDesktopApp(electron: ElectronMain, createServices: Se
   }
 
   const isTrustedSender = appFrameCheck(() => BrowserWindow.getAllWindows().map((w) => w.webContents.mainFrame));
-  ipcMain.handle(CALL_CHANNEL, createIpcGate({ handlers: services.handlers, isTrustedSender, log }));
-  ipcMain.handle(DIALOG_CHANNEL, createDialogGate({ dialogs: createDialogs(dialog, () => win), isTrustedSender, log }));
+  // Paths reach the API only from the dialogs and drops (plus the app's own folders).
+  const grants = new PathGrants(() => services.standingRoots?.() ?? [paths.dataDir, paths.defaultRunsDir]);
+  ipcMain.handle(CALL_CHANNEL, createIpcGate({ handlers: services.handlers, isTrustedSender, log, paths: grants }));
+  ipcMain.handle(DIALOG_CHANNEL, createDialogGate({ dialogs: createDialogs(dialog, () => win), isTrustedSender, log, grants }));
+  ipcMain.on(DROP_GRANT_CHANNEL, createDropGrantHandler({ grants, isTrustedSender, isFolder: (p) => statSync(p).isDirectory() }));
 
   const quit = installQuitHandler({ app, shutdown: () => services.shutdown(), log, ...(opts.shutdownTimeoutMs === undefined ? {} : { timeoutMs: opts.shutdownTimeoutMs }) });
 

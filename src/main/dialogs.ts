@@ -6,10 +6,13 @@
 import type { ApiResult } from '../shared/api.js';
 import type { GateLogger, IpcEventLike, SenderCheck } from './ipc_gate.js';
 import { consoleLogger, fail, guarded } from './ipc_gate.js';
+import type { GrantKind, PathGrants } from './path_grants.js';
 
 export const DIALOG_CHANNEL = 'sps:dialog';
 export const DIALOG_KINDS = ['openModelFolder', 'openDataset', 'saveExportPath'] as const;
 export type DialogKind = (typeof DIALOG_KINDS)[number];
+
+const GRANT_OF: Record<DialogKind, GrantKind> = { openModelFolder: 'folder', openDataset: 'file', saveExportPath: 'save' };
 
 export const DATASET_EXTENSIONS = ['csv', 'tsv', 'jsonl', 'json', 'parquet', 'txt'];
 
@@ -70,7 +73,7 @@ export function validateDialogRequest(kind: unknown, arg: unknown): string[] {
 export type DialogGate = (event: IpcEventLike, kind: unknown, arg: unknown) => Promise<ApiResult<string | null>>;
 
 /** The handler for `ipcMain.handle('sps:dialog', gate)`. */
-export function createDialogGate(opts: { dialogs: Dialogs; isTrustedSender: SenderCheck; log?: GateLogger }): DialogGate {
+export function createDialogGate(opts: { dialogs: Dialogs; isTrustedSender: SenderCheck; log?: GateLogger; grants?: PathGrants }): DialogGate {
   const log = opts.log ?? consoleLogger;
   return (event, kind, arg) =>
     guarded(event, opts.isTrustedSender, `dialog ${String(kind).slice(0, 50)}`, log, async () => {
@@ -78,6 +81,8 @@ export function createDialogGate(opts: { dialogs: Dialogs; isTrustedSender: Send
       if (problems.length > 0) return fail(problems[0]!.startsWith('unknown dialog') ? 'UNKNOWN_METHOD' : 'INVALID_ARGUMENT', problems.join('; '), problems[0]!.includes('defaultName') ? { field: 'defaultName' } : {});
       const k = kind as DialogKind;
       const value = k === 'saveExportPath' ? await opts.dialogs.saveExportPath((arg as { defaultName: string }).defaultName) : await opts.dialogs[k]();
+      // What the user chose is what the renderer may now name in API calls.
+      if (value !== null) opts.grants?.grant(value, GRANT_OF[k]);
       return { ok: true, value };
     });
 }

@@ -9,6 +9,7 @@ import { ApiError, METHODS } from '../shared/api.js';
 import { validateRequest } from '../shared/api_validate.js';
 import type { SerializedError } from '../shared/training_events.js';
 import { isAppUrl } from './app_origin.js';
+import type { PathGrants } from './path_grants.js';
 
 /** The parts of Electron's WebFrameMain the gate looks at. */
 export interface FrameLike {
@@ -123,7 +124,7 @@ function safeUrl(frame: FrameLike | null | undefined): string {
 export type IpcGate = (event: IpcEventLike, method: unknown, req: unknown) => Promise<ApiResult<unknown>>;
 
 /** The handler for `ipcMain.handle('sps:call', gate)`. */
-export function createIpcGate(opts: { handlers: ApiHandlers; isTrustedSender: SenderCheck; log?: GateLogger }): IpcGate {
+export function createIpcGate(opts: { handlers: ApiHandlers; isTrustedSender: SenderCheck; log?: GateLogger; paths?: PathGrants }): IpcGate {
   const log = opts.log ?? consoleLogger;
   const known = new Set<string>(METHODS);
   return (event, method, req) => {
@@ -134,6 +135,12 @@ export function createIpcGate(opts: { handlers: ApiHandlers; isTrustedSender: Se
       if (problems.length > 0) {
         const field = problems.map(fieldOf).find((f) => f !== undefined);
         return fail('INVALID_ARGUMENT', `invalid request for ${method}: ${problems.join('; ')}`, field === undefined ? {} : { field });
+      }
+      // Paths only from the app's dialogs and drops (path_grants.ts).
+      const refusal = opts.paths?.refusal(method, req);
+      if (refusal) {
+        log.warn(`refused ${method}: ${refusal.message}`);
+        return { ok: false, error: refusal };
       }
       const handler = opts.handlers[method as Method] as ((r: unknown) => Promise<unknown>) | undefined;
       if (typeof handler !== 'function') return fail('UNKNOWN_METHOD', `method ${method} is not implemented`);

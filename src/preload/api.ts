@@ -15,10 +15,13 @@ export { BRIDGE_KEYS, type SpsBridge };
 export const CALL_CHANNEL = 'sps:call';
 export const EVENT_CHANNEL = 'sps:event';
 export const DIALOG_CHANNEL = 'sps:dialog';
+/** A dropped file's path, reported to main so the API may then read it (main/path_grants.ts). */
+export const DROP_GRANT_CHANNEL = 'sps:drop-grant';
 
 /** The parts of Electron's ipcRenderer the preload uses. */
 export interface IpcRendererLike {
   invoke(channel: string, ...args: unknown[]): Promise<unknown>;
+  send(channel: string, ...args: unknown[]): void;
   on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
   removeListener(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
 }
@@ -85,7 +88,10 @@ export function createPreloadApi(ipc: IpcRendererLike, webUtils: WebUtilsLike): 
       };
     },
     pathForFile(file) {
-      return webUtils.getPathForFile(file);
+      const path = webUtils.getPathForFile(file);
+      // Only a real drop has a path; main grants it before any later call (IPC keeps the order).
+      if (path) ipc.send(DROP_GRANT_CHANNEL, path);
+      return path;
     },
     async openModelFolder() {
       return dialogValue(await ipc.invoke(DIALOG_CHANNEL, 'openModelFolder'));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiHandlers } from '../shared/api.js';
@@ -13,23 +14,35 @@ export function bundledResourcesDir(): string {
 }
 
 /**
- * Web mode's allowed roots: data dir, runs dir, model library (built-in models, the download
- * folder, the Hugging Face cache, added folders), bundled resources, --allow-dir folders.
+ * The app's own folders: data dir, runs dir, model library (built-in models, the download
+ * folder, the Hugging Face cache, added folders: ModelLibrary.roots()), bundled resources.
  */
-export function webPathPolicy(ctx: ServiceContext, libraryRoots: () => string[]): PathPolicy {
+export function appRoots(ctx: ServiceContext, libraryRoots: () => string[]): AllowedRoot[] {
   const library = ctx.opts.libraryRoots ?? libraryRoots;
-  return new PathPolicy(() => {
-    const roots: AllowedRoot[] = [{ label: 'data dir', dir: ctx.dataDir }];
-    try {
-      roots.push({ label: 'runs dir', dir: ctx.runsDir });
-    } catch {
-      roots.push({ label: 'runs dir', dir: ctx.defaultRunsDir });
-    }
-    for (const dir of library()) roots.push({ label: 'model library', dir });
-    roots.push({ label: 'bundled samples', dir: bundledResourcesDir() });
-    for (const dir of ctx.opts.allowDirs ?? []) roots.push({ label: '--allow-dir', dir });
-    return roots;
-  });
+  const roots: AllowedRoot[] = [{ label: 'data dir', dir: ctx.dataDir }];
+  try {
+    roots.push({ label: 'runs dir', dir: ctx.runsDir });
+  } catch {
+    roots.push({ label: 'runs dir', dir: ctx.defaultRunsDir });
+  }
+  for (const dir of library()) roots.push({ label: 'model library', dir });
+  roots.push({ label: 'bundled samples', dir: bundledResourcesDir() });
+  return roots;
+}
+
+/** The folders of the models registered in models.json (added through a dialog, a drop or an allowed path). */
+export function registeredModelFolders(ctx: ServiceContext): string[] {
+  try {
+    const index = JSON.parse(readFileSync(join(ctx.dataDir, 'models.json'), 'utf8')) as { models?: Array<{ path?: unknown }> };
+    return (index.models ?? []).map((m) => m.path).filter((p): p is string => typeof p === 'string' && p !== '');
+  } catch {
+    return [];
+  }
+}
+
+/** Web mode's allowed roots: the app's folders and the --allow-dir folders. */
+export function webPathPolicy(ctx: ServiceContext, libraryRoots: () => string[]): PathPolicy {
+  return new PathPolicy(() => [...appRoots(ctx, libraryRoots), ...(ctx.opts.allowDirs ?? []).map((dir) => ({ label: '--allow-dir', dir }))]);
 }
 
 /**

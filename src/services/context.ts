@@ -38,6 +38,8 @@ export interface ServicesOptions {
   /** Tests: the fetch and retry policy Hub downloads use. */
   hubFetch?: typeof fetch;
   hubRetry?: RetryPolicy;
+  /** Generations streaming or waiting at once (default 8); more are refused with TOO_MANY_REQUESTS. */
+  maxGenerations?: number;
   /** Web mode: folders the API may read besides its own (`sps serve --allow-dir`). */
   allowDirs?: string[];
   /**

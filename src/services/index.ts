@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { ApiHandlers } from '../shared/api.js';
-import { webPathPolicy, withPathPolicy } from './allowed_roots.js';
+import { appRoots, registeredModelFolders, webPathPolicy, withPathPolicy } from './allowed_roots.js';
 import { ServiceContext, type ServicesOptions } from './context.js';
 import { datasetsService } from './datasets.js';
 import { exportsService } from './exports.js';
@@ -23,6 +23,8 @@ export interface Services {
   inferencePids(): Map<string, number | undefined>;
   /** Runs marked interrupted when the services started (left running by an earlier session). */
   interrupted: string[];
+  /** Folders any request may name: the app's own and the registered models' (the desktop gate's standing grants). */
+  standingRoots(): string[];
   /** The folders the model library reads: built-in models, the download folder, the hub cache, added folders. */
   libraryRoots(): string[];
 }
@@ -39,6 +41,7 @@ export function createServices(opts: ServicesOptions): Services {
   const resolveRun = (id: string): string => jobs.resolve(id);
   const inference = inferenceService(ctx, resolveRun);
   const models = modelsService(ctx);
+  const libraryRoots = () => models.library.roots();
   let interrupted: string[] = [];
   try {
     interrupted = jobs.markInterrupted();
@@ -56,14 +59,15 @@ export function createServices(opts: ServicesOptions): Services {
   };
   // Web mode: a request may only name paths under the allowed roots. The desktop app's paths
   // come from its dialogs and drops, which main checks (main/path_grants.ts).
-  const handlers = opts.mode === 'web' ? withPathPolicy(all, webPathPolicy(ctx, () => models.library.roots())) : all;
+  const handlers = opts.mode === 'web' ? withPathPolicy(all, webPathPolicy(ctx, libraryRoots)) : all;
   let closed: Promise<void> | undefined;
   return {
+    standingRoots: () => [...appRoots(ctx, libraryRoots).map((r) => r.dir), ...registeredModelFolders(ctx)],
+    libraryRoots,
     handlers,
     interrupted,
     workerPid: (id) => jobs.activePid(id),
     inferencePids: () => ctx.inference.pids(),
-    libraryRoots: () => models.library.roots(),
     shutdown: () =>
       (closed ??= (async () => {
         await inference.shutdown();

@@ -26,6 +26,11 @@ export function inferenceService(ctx: ServiceContext, resolveRun: (id: string) =
       if (!Number.isInteger(req.maxNewTokens) || req.maxNewTokens < 1 || req.maxNewTokens > 4096) {
         throw new SpsError('INVALID_ARGUMENT', `maxNewTokens must be an integer in [1, 4096], got ${req.maxNewTokens}`, { location: { field: 'maxNewTokens' } });
       }
+      // Generations queue in the model's worker: a client cannot pile up unbounded work there.
+      const maxGenerations = ctx.opts.maxGenerations ?? 8;
+      if (streams.size >= maxGenerations) {
+        throw new SpsError('TOO_MANY_REQUESTS', `${streams.size} generations are already running or waiting (the limit is ${maxGenerations})`, { hint: 'wait for one to finish, or cancel one' });
+      }
       const runDir = req.id !== undefined ? resolveRun(req.id) : undefined;
       const job = runDir ? readRunJob(runDir).job : undefined;
       const modelPath = req.modelPath ?? job?.model.path;

@@ -38,6 +38,7 @@ export type SpsErrorCode =
   | 'WORKER_CRASHED'
   | 'PATH_NOT_ALLOWED'
   | 'RUN_LOCKED'
+  | 'TOO_MANY_REQUESTS'
   | 'INTERNAL';
 
 export class SpsError extends Error {

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +129,28 @@ describe('exporting a finished stories260K run', () => {
       expectOneLineError(r.stderr);
       for (const p of parts) expect(r.stderr).toContain(p);
     }
+  });
+
+  it('exports never write through a symlink, even with force; files are created exclusively', () => {
+    const victim = join(root, 'victim.txt');
+    writeFileSync(victim, 'keep me');
+    const link = join(root, 'link.json');
+    symlinkSync(victim, link);
+    for (const force of [false, true]) {
+      expectSpsError(() => exportRun(run, { format: 'json', out: link, force }), 'INVALID_ARGUMENT', 'symbolic link', '--out');
+    }
+    // A dangling link too (an exclusive create would otherwise follow it and create its target).
+    const dangling = join(root, 'dangling.npy');
+    symlinkSync(join(root, 'created-through-link.npy'), dangling);
+    expectSpsError(() => exportRun(run, { format: 'npy', out: dangling }), 'INVALID_ARGUMENT', 'symbolic link', '--out');
+    expect(existsSync(join(root, 'created-through-link.npy'))).toBe(false);
+    // A link planted inside a PEFT folder being replaced.
+    const peft = join(root, 'peft-with-link');
+    exportRun(run, { format: 'peft', out: peft });
+    rmSync(join(peft, 'adapter_config.json'));
+    symlinkSync(victim, join(peft, 'adapter_config.json'));
+    expectSpsError(() => exportRun(run, { format: 'peft', out: peft, force: true }), 'INVALID_ARGUMENT', 'symbolic link', '--out');
+    expect(readFileSync(victim, 'utf8')).toBe('keep me');
   });
 
   it('a run without best/ says so and suggests final', () => {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startServer, type RunningServer } from '../../../src/server/server.js';
+import { sps } from '../cli/cli_helpers.js';
 
 /**
  * Web mode on a network: Host/Origin allowlist (DNS rebinding), the token never in a query
@@ -160,5 +161,19 @@ describe('a non-loopback host needs TLS or an explicit --insecure', () => {
     } finally {
       await tls.close();
     }
+  });
+});
+
+describe('sps serve flags', () => {
+  it('refuses a non-loopback --host without TLS or --insecure, half a TLS pair, and a missing --allow-dir, with one-line errors', async () => {
+    const nohost = await sps('serve', '--host', '0.0.0.0', '--data-dir', join(root, 'd3'), '--json');
+    expect(nohost.code).not.toBe(0);
+    expect(nohost.stderr).toMatch(/--host 0\.0\.0\.0 is not a loopback address.*--tls-cert.*--insecure/);
+    const half = await sps('serve', '--tls-cert', join(root, 'cert.pem'), '--data-dir', join(root, 'd3'), '--json');
+    expect(half.code).not.toBe(0);
+    expect(half.stderr).toMatch(/--tls-cert and --tls-key go together/);
+    const missing = await sps('serve', '--allow-dir', join(root, 'no-such-folder'), '--data-dir', join(root, 'd3'), '--json');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('no-such-folder');
   });
 });

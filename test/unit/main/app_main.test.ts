@@ -48,7 +48,7 @@ function fakeElectron(userData: string) {
   const electron = {
     app,
     BrowserWindow: FakeWindow,
-    ipcMain: { handle: (ch: string, h: (...a: unknown[]) => unknown) => handles.set(ch, h) },
+    ipcMain: { handle: (ch: string, h: (...a: unknown[]) => unknown) => handles.set(ch, h), on: (ch: string, h: (...a: unknown[]) => unknown) => handles.set(ch, h) },
     protocol: {
       registerSchemesAsPrivileged: vi.fn(() => order.push('scheme')),
       handle: vi.fn((scheme: string) => order.push(`handle:${scheme}`)),

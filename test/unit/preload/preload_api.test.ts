@@ -7,13 +7,15 @@ import { ApiError } from '../../../src/shared/api.js';
 function fakeIpc(answer: (channel: string, ...args: unknown[]) => unknown = () => ({ ok: true, value: 'v' })) {
   const emitter = new EventEmitter();
   const invoke = vi.fn(async (channel: string, ...args: unknown[]) => answer(channel, ...args));
+  const send = vi.fn((_channel: string, ..._args: unknown[]) => {});
   const ipc: IpcRendererLike & { emitter: EventEmitter } = {
     emitter,
     invoke,
+    send,
     on: (ch, l) => emitter.on(ch, l),
     removeListener: (ch, l) => emitter.removeListener(ch, l),
   };
-  return { ipc, invoke, emitter };
+  return { ipc, invoke, emitter, send };
 }
 const webUtils = { getPathForFile: vi.fn(() => '/dropped/data.csv') };
 const electronEvent = { sender: { id: 1 }, senderId: 0, ports: [] };
@@ -91,9 +93,15 @@ describe('the preload bridge', () => {
     expect(invoke).toHaveBeenLastCalledWith('sps:dialog', 'saveExportPath', { defaultName: 'a/b' });
   });
 
-  it('pathForFile uses webUtils', () => {
-    const api = createPreloadApi(fakeIpc().ipc, webUtils);
+  it('pathForFile uses webUtils and reports a real drop’s path to main (the grant); a path-less File reports nothing', () => {
+    const f = fakeIpc();
+    const api = createPreloadApi(f.ipc, webUtils);
     expect(api.pathForFile({} as File)).toBe('/dropped/data.csv');
+    expect(f.send).toHaveBeenCalledWith('sps:drop-grant', '/dropped/data.csv');
+    const none = createPreloadApi(f.ipc, { getPathForFile: () => '' });
+    f.send.mockClear();
+    expect(none.pathForFile({} as File)).toBe('');
+    expect(f.send).not.toHaveBeenCalled();
   });
 });
 

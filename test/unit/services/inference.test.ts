@@ -34,6 +34,22 @@ describe('inference service', () => {
     }
   });
 
+  it('queued generations are limited: one over the limit is refused; a finished one frees its place', async () => {
+    const t = makeServices(join(tmp(), 'data'), { maxGenerations: 1 });
+    try {
+      const h = t.services.handlers;
+      const first = await h['inference.generate']({ modelPath: storiesModelDir(), usePrompt: false, text: 'Once upon a time', maxNewTokens: 400 });
+      await expect(h['inference.generate']({ modelPath: storiesModelDir(), usePrompt: false, text: 'x', maxNewTokens: 3 })).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+      await h['inference.cancel']({ streamId: first.streamId });
+      await t.waitEvent('inference.token', (p) => p.streamId === first.streamId && (p.done !== undefined || p.error !== undefined), 'the first stream to end');
+      await new Promise((r) => setTimeout(r, 20));
+      const second = await h['inference.generate']({ modelPath: storiesModelDir(), usePrompt: false, text: 'x', maxNewTokens: 3 });
+      await t.waitEvent('inference.token', (p) => p.streamId === second.streamId && p.done !== undefined, 'the second stream');
+    } finally {
+      await t.services.shutdown();
+    }
+  });
+
   it('cancel by streamId ends the stream early with done (stopped: false)', async () => {
     let cancelled: Promise<{ ok: boolean }> | undefined;
     // Cancel as the first token arrives (events are emitted synchronously), so the stream cannot end first.
