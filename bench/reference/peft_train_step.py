@@ -40,12 +40,13 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seq-len", type=int, default=128)
     ap.add_argument("--virtual-tokens", type=int, default=20)
-    ap.add_argument("--label-tokens", type=int, default=32)
+    ap.add_argument("--label-tokens", type=int, default=32, help="labels on the last N tokens; -1: every token (language modelling)")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--attn", default="sdpa", help="attn_implementation (sdpa or eager)")
     ap.add_argument("--device", default="cpu", help="cpu or cuda (GPU reference runs)")
+    ap.add_argument("--no-forward", action="store_true", help="skip the no-grad forward timing")
     ap.add_argument("--out", default=os.path.join(BENCH, "results", "peft-reference.json"))
     a = ap.parse_args()
 
@@ -53,6 +54,7 @@ def main() -> None:
     torch.manual_seed(0)
 
     t0 = time.perf_counter()
+    # Always float32 weights in torch (bf16 checkpoints are upcast on load): "PEFT-fp32".
     model = AutoModelForCausalLM.from_pretrained(a.model_dir, dtype=torch.float32, attn_implementation=a.attn)
     model = get_peft_model(model, PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=a.virtual_tokens)).to(a.device)
     model.train()  # dropout is 0 in this config; train() as PEFT training would
@@ -64,7 +66,8 @@ def main() -> None:
     ids = torch.randint(3, V, (a.batch, a.seq_len), generator=g)
     mask = torch.ones_like(ids)
     labels = ids.clone()
-    labels[:, : a.seq_len - a.label_tokens] = -100
+    if a.label_tokens >= 0:
+        labels[:, : a.seq_len - a.label_tokens] = -100
     ids, mask, labels = ids.to(a.device), mask.to(a.device), labels.to(a.device)
     sync = torch.cuda.synchronize if a.device.startswith("cuda") else (lambda: None)
 
@@ -87,7 +90,7 @@ def main() -> None:
 
     with torch.no_grad():
         fwd = []
-        for i in range(a.steps + 1):
+        for i in range(0 if a.no_forward else a.steps + 1):
             t = time.perf_counter()
             model(input_ids=ids, attention_mask=mask, labels=labels)
             sync()
@@ -112,11 +115,12 @@ def main() -> None:
         "trainable_params": trainable,
         "load_s": load_s,
         "first_step_ms": first_ms,
+        "time_to_first_step_s": load_s + first_ms / 1000,
         "step_ms": times,
         "median_step_ms": med,
         "tokens_per_second": a.batch * T / (med / 1000),
         "cores_used": cores_used,
-        "forward_no_grad_median_ms": statistics.median(fwd),
+        "forward_no_grad_median_ms": statistics.median(fwd) if fwd else None,
         "loss": loss,
         "grad_norm": float(grad.norm()) if grad is not None else None,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { freemem, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ApiHandlers, ProviderInfo, Settings } from '../shared/api.js';
 import type { SampleInfo } from '../shared/sample_job.js';
@@ -47,6 +48,7 @@ export function systemService(ctx: ServiceContext): SystemHandlers {
         providers: r.providers.map((p): ProviderInfo => ({ ...p })),
         paths: { data: ctx.dataDir, runs: runsDir(), models: join(ctx.dataDir, 'models') },
         mode: ctx.opts.mode,
+        memory: { totalBytes: totalmem(), freeBytes: freemem() },
         ...sampleInfo(),
       };
     },

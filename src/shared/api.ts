@@ -6,6 +6,7 @@
 import type { DeviceKind, JobConfig, TaskKind } from './job.js';
 import type { SampleInfo } from './sample_job.js';
 import type { RunStatus, SerializedError, TrainingEvent } from './training_events.js';
+import type { MemoryShape } from './memory_estimate.js';
 
 export interface ModelEntry {
   id: string;
@@ -21,6 +22,8 @@ export interface ModelEntry {
   contextLength?: number;
   parameters?: number;
   sizeBytes?: number;
+  /** The shape the memory estimate needs (src/shared/memory_estimate.ts). */
+  memoryShape?: MemoryShape;
   addedAt: string;
   /** Where the library found it: shipped with the app, a folder the user added, or a Hugging Face cache snapshot (downloads land there). */
   source?: ModelSource;
@@ -181,6 +184,8 @@ export interface SystemInfo {
   paths: { data: string; runs: string; models: string };
   /** 'desktop' (Electron) or 'web' (sps serve). */
   mode: 'desktop' | 'web';
+  /** Memory of the machine that trains (the wizard warns when a job will not fit). */
+  memory?: { totalBytes: number; freeBytes: number };
   /** The built-in model and sample dataset for "Try the sample"; absent if the install lacks them. */
   sample?: SampleInfo;
 }

@@ -10,9 +10,13 @@ export type DeviceKind = 'cpu' | 'cuda' | 'dml' | 'webgpu' | 'webgpu-software';
 export const DEVICE_KINDS: readonly DeviceKind[] = ['cpu', 'cuda', 'dml', 'webgpu', 'webgpu-software'];
 export type DataFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet' | 'text';
 
+/**
+ * `chatTemplate`: build each input with the model's chat template (the filled input template as
+ * the user message, the assistant turn opened; src/engine/models/chat_template.ts).
+ */
 export type TaskConfig =
-  | { kind: 'classification'; inputTemplate: string; labelColumn: string; labels?: string[]; verbalizers?: Record<string, string> }
-  | { kind: 'generation'; inputTemplate: string; outputTemplate: string }
+  | { kind: 'classification'; inputTemplate: string; labelColumn: string; labels?: string[]; verbalizers?: Record<string, string>; chatTemplate?: boolean }
+  | { kind: 'generation'; inputTemplate: string; outputTemplate: string; chatTemplate?: boolean }
   | { kind: 'lm'; textColumn: string };
 
 export interface JobConfig {
@@ -194,7 +198,10 @@ export function validateJob(value: unknown, opts: { unknownFields?: 'refuse' | '
     str(task, 'task', 'textColumn');
   }
   // A task switched in the wizard may keep another kind's fields: known, checked when used.
-  known(task, 'task', 'inputTemplate', 'labelColumn', 'labels', 'verbalizers', 'outputTemplate', 'textColumn');
+  known(task, 'task', 'inputTemplate', 'labelColumn', 'labels', 'verbalizers', 'outputTemplate', 'textColumn', 'chatTemplate');
+  const chat = own(task, 'chatTemplate');
+  if (chat !== undefined && typeof chat !== 'boolean') err('task.chatTemplate', 'must be true or false');
+  if (chat === true && task.kind === 'lm') err('task.chatTemplate', 'a language-modelling task has no input to put in a chat template');
   const verbalizers = own(task, 'verbalizers');
   if (verbalizers !== undefined && (typeof verbalizers !== 'object' || verbalizers === null || Array.isArray(verbalizers) || Object.values(verbalizers).some((v) => typeof v !== 'string'))) {
     err('task.verbalizers', 'must map each label to its verbalizer text');

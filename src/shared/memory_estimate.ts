@@ -110,3 +110,39 @@ export function estimateInferenceMemory(s: MemoryShape, w: { strategy: 'keep' | 
       : layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + headParams * F32;
   return { runtimeBytes: RUNTIME_BYTES, weightBytes, activationBytes: 0, logitBytes: 0, totalBytes: RUNTIME_BYTES + weightBytes };
 }
+
+/** Share of free memory the keep-everything path may take before the layer-wise one is chosen. */
+export const KEEP_SHARE = 1 / 4;
+
+/** onnxruntime pre-packs weights while two packed copies stay under an eighth of the machine. */
+export function prepackFits(s: MemoryShape, totalBytes: number): boolean {
+  return 2 * s.parameters * s.storedBytesPerParam < totalBytes / 8;
+}
+
+export interface TrainMemoryPlan {
+  strategy: 'keep' | 'layerwise';
+  estimate: MemoryEstimate;
+  /** The estimate exceeds the free memory given. */
+  fits: boolean;
+}
+
+/**
+ * The engine's choice (src/engine/layerwise/strategy.ts) and its estimate: keep everything
+ * while that stays under a quarter of the free memory, layer by layer otherwise.
+ */
+export function planTrainMemory(s: MemoryShape, w: Omit<StepShape, 'strategy' | 'prepack'>, memory: { freeBytes: number; totalBytes: number }): TrainMemoryPlan {
+  const keep = estimateTrainMemory(s, { ...w, strategy: 'keep', prepack: prepackFits(s, memory.totalBytes) });
+  if (keep.totalBytes < memory.freeBytes * KEEP_SHARE) return { strategy: 'keep', estimate: keep, fits: true };
+  const layerwise = estimateTrainMemory(s, { ...w, strategy: 'layerwise' });
+  return { strategy: 'layerwise', estimate: layerwise, fits: layerwise.totalBytes <= memory.freeBytes };
+}
+
+/**
+ * The batch shape a job's steps have: `seqLen` tokens per example (the longest expected),
+ * label rows by task (language modelling labels every token; generation about half; a
+ * classification label a few tokens).
+ */
+export function stepShapeOf(task: 'classification' | 'generation' | 'lm', batch: number, seqLen: number, virtualTokens: number): Omit<StepShape, 'strategy' | 'prepack'> {
+  const labelRows = task === 'lm' ? batch * seqLen : task === 'generation' ? Math.ceil((batch * seqLen) / 2) : batch * 4;
+  return { batch, seqLen, virtualTokens, labelRows };
+}

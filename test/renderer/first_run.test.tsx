@@ -26,6 +26,9 @@ const api = (over: Parameters<typeof fakeApi>[0] = {}) =>
     'datasets.validate': () => REPORT,
     'jobs.create': () => summary({ id: 'r1', status: 'created' }),
     'jobs.start': () => summary({ id: 'r1', status: 'running' }),
+    'datasets.templatePreview': ({ job }) => ({
+      examples: [{ line: 2, input: job.task.kind !== 'lm' && job.task.chatTemplate ? '<|im_start|>user\nMia smiled. The story is<|im_end|>\n' : 'Mia smiled. The story is', output: 'happy', tokens: [{ id: 1, text: '<s>', part: 'input' }, { id: 5, text: 'happy', part: 'output' }] }],
+    }),
     ...over,
   });
 
@@ -67,5 +70,24 @@ describe('first-run screen', () => {
     renderApp(api({ 'system.info': () => SYSTEM_INFO }));
     await screen.findByTestId('models-empty');
     expect(screen.queryByTestId('first-run')).toBeNull();
+  });
+
+  it('the task step offers the chat template; the preview and the CLI command follow it', async () => {
+    const a = api();
+    renderApp(a);
+    fireEvent.click(await screen.findByTestId('try-sample'));
+    await screen.findByTestId('step-review');
+    expect(screen.getByTestId('cli-command').textContent).not.toContain('--chat-template');
+    fireEvent.click(screen.getByTestId('wizard-step-3'));
+    const toggle = (await screen.findByTestId('chat-template-toggle')) as HTMLInputElement;
+    expect(toggle.checked).toBe(false);
+    fireEvent.click(toggle);
+    await waitFor(() => expect(a.callsOf('datasets.templatePreview').some((r) => r.job.task.kind === 'classification' && r.job.task.chatTemplate === true)).toBe(true));
+    fireEvent.click(screen.getByTestId('wizard-step-5'));
+    await screen.findByTestId('step-review');
+    expect(screen.getByTestId('cli-command').textContent).toContain('--chat-template');
+    fireEvent.click(screen.getByTestId('launch'));
+    await waitFor(() => expect(a.callsOf('jobs.create')).toHaveLength(1));
+    expect(a.callsOf('jobs.create')[0]!.job.task).toMatchObject({ chatTemplate: true });
   });
 });

@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatasetPreview, ValidationReportDTO } from '../../src/shared/api';
-import { BAD_MODEL, MODEL, dropOnWindow, fakeApi, renderApp, summary, type FakeApi } from './fake_api';
+import { BAD_MODEL, MODEL, SYSTEM_INFO, dropOnWindow, fakeApi, renderApp, summary, type FakeApi } from './fake_api';
 
 afterEach(cleanup);
 
@@ -201,6 +201,27 @@ describe('wizard', () => {
     expect(screen.getByTestId('input-template-error').textContent).toMatch(/non-empty|required/);
     expect(next().disabled).toBe(true);
     expect(screen.getByTestId('next-reason').textContent).toMatch(/task.inputTemplate/);
+  });
+
+  it('warns before launch, with the number, when the job will not fit the free memory', async () => {
+    // A Qwen2.5-7B-shaped model on a machine with 3.8 GB free: the engine's plan is layer-wise and
+    // its estimate is still above what is free.
+    const big = { ...MODEL, hiddenSize: 3584, numLayers: 28, vocabSize: 152064, parameters: 7.6e9, sizeBytes: 15.2e9, memoryShape: { hiddenSize: 3584, numLayers: 28, numHeads: 28, numKvHeads: 4, headDim: 128, intermediateSize: 18944, vocabSize: 152064, tiedEmbeddings: false, storedBytesPerParam: 2, parameters: 7.6e9 } };
+    const a = api({ 'models.list': () => [big, BAD_MODEL], 'system.info': () => ({ ...SYSTEM_INFO, memory: { totalBytes: 24 * 2 ** 30, freeBytes: 3.8 * 2 ** 30 } }) });
+    renderApp(a);
+    await pickModel();
+    fireEvent.click(next());
+    await loadDataset();
+    await waitFor(() => expect(next().disabled).toBe(false));
+    fireEvent.click(next());
+    fireEvent.click(next());
+    expect(screen.getByTestId('estimate-memory').textContent).toMatch(/layer by layer/);
+    const warning = await screen.findByTestId('estimate-memory-warning');
+    expect(warning.textContent).toMatch(/needs about [\d.]+ GB but only 3.8 GB is free/);
+    // A smaller batch and length bring it under: the warning goes away.
+    fireEvent.change(screen.getByTestId('field-batch-input'), { target: { value: '1' } });
+    fireEvent.change(screen.getByTestId('field-max-length-input'), { target: { value: '64' } });
+    await waitFor(() => expect(screen.queryByTestId('estimate-memory-warning')).toBeNull());
   });
 
   it('shows the field error from validateJob for an invalid learning rate, and estimates', async () => {

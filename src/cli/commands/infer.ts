@@ -2,6 +2,7 @@ import { SpsError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job.js';
 import { classifyText, runCheckpointPrompt } from '../../engine/inference/classify_text.js';
 import { predictExamples } from '../../engine/inference/predictions.js';
+import { modelForJob } from '../../engine/models/chat_template.js';
 import { loadModel, type LoadedModel } from '../../engine/models/load_model.js';
 import { readSoftPrompt } from '../../engine/tuning/prompt_file.js';
 import { readRunJob } from '../../engine/tuning/run.js';
@@ -70,7 +71,7 @@ export async function inferCommand(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const maxNewTokens = intFlag(values['max-new-tokens'], 'max-new-tokens', 64, 0);
-  const r = await streamContinuation(model, prompt, values.text!, { maxNewTokens, dtype: 'float32', sampling: samplingFrom(values), ...(values.json ? {} : { write: (d: string) => io.stdout(d) }) });
+  const r = await streamContinuation(job ? modelForJob(model, job) : model, prompt, values.text!, { maxNewTokens, dtype: 'float32', sampling: samplingFrom(values), ...(values.json ? {} : { write: (d: string) => io.stdout(d) }) });
   io.stdout(values.json ? JSON.stringify(r) + '\n' : '\n');
   return 0;
 }

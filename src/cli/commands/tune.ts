@@ -20,6 +20,8 @@ Task and data:
   --labels a,b,...       the label set (default: labels seen in the data)
   --verbalizers JSON     label → text, e.g. '{"pos":" good","neg":" bad"}' (default " <label>")
   --text-column C        language-modelling text column (default "text")
+  --chat-template        build each input with the model's chat template (instruct models:
+                         the filled input template is the user message, the assistant turn opened)
   --format F             csv|tsv|jsonl|json|parquet|text (default: from the extension)
   --val-fraction R       validation share split from --data when no --val (default 0.1)
 Prompt:
@@ -48,6 +50,7 @@ export const TASK_FLAGS = {
   labels: { type: 'string' },
   verbalizers: { type: 'string' },
   'text-column': { type: 'string' },
+  'chat-template': { type: 'boolean' },
 } as const;
 
 const FLAGS = {
@@ -93,6 +96,8 @@ function taskFrom(v: Values, base: TaskConfig | undefined): TaskConfig {
   const kind = (v.task as string | undefined) ?? base?.kind;
   if (kind === undefined) throw new SpsError('INVALID_ARGUMENT', '--task is required', { location: { field: '--task' }, hint: 'one of classification, generation, lm' });
   const str = (k: keyof Values) => v[k] as string | undefined;
+  // --chat-template, or the --config job's choice.
+  const chat = (b: { chatTemplate?: boolean } | undefined) => ((v['chat-template'] as boolean | undefined) ?? b?.chatTemplate ? { chatTemplate: true } : {});
   switch (kind) {
     case 'classification': {
       const b = base?.kind === 'classification' ? base : undefined;
@@ -105,13 +110,14 @@ function taskFrom(v: Values, base: TaskConfig | undefined): TaskConfig {
         }
       }
       const labels = str('labels') ? str('labels')!.split(',').map((s) => s.trim()) : b?.labels;
-      return { kind, inputTemplate: str('input-template') ?? b?.inputTemplate ?? '{text}', labelColumn: str('label-column') ?? b?.labelColumn ?? 'label', ...(labels ? { labels } : {}), ...(verbalizers ? { verbalizers } : {}) };
+      return { kind, inputTemplate: str('input-template') ?? b?.inputTemplate ?? '{text}', labelColumn: str('label-column') ?? b?.labelColumn ?? 'label', ...(labels ? { labels } : {}), ...(verbalizers ? { verbalizers } : {}), ...chat(b) };
     }
     case 'generation': {
       const b = base?.kind === 'generation' ? base : undefined;
-      return { kind, inputTemplate: str('input-template') ?? b?.inputTemplate ?? '{input}', outputTemplate: str('output-template') ?? b?.outputTemplate ?? '{output}' };
+      return { kind, inputTemplate: str('input-template') ?? b?.inputTemplate ?? '{input}', outputTemplate: str('output-template') ?? b?.outputTemplate ?? '{output}', ...chat(b) };
     }
     case 'lm': {
+      if (v['chat-template']) throw new SpsError('INVALID_ARGUMENT', '--chat-template needs a classification or generation task (a language-modelling text has no input to wrap)', { location: { field: '--chat-template' } });
       const b = base?.kind === 'lm' ? base : undefined;
       return { kind, textColumn: str('text-column') ?? b?.textColumn ?? 'text' };
     }

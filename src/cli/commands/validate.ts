@@ -1,4 +1,5 @@
 import { formatReport, validateDataset } from '../../engine/data/validate.js';
+import { modelForJob } from '../../engine/models/chat_template.js';
 import { loadModel } from '../../engine/models/load_model.js';
 import { parseFlags, requireFlag } from '../args.js';
 import type { CliIO } from '../io.js';
@@ -22,7 +23,7 @@ export async function validateCommand(argv: string[], io: CliIO): Promise<number
   const data = requireFlag(values.data, 'data', 'validate');
   // The same task vocabulary as `sps tune`; model and steps are placeholders here.
   const job = jobFromFlags({ ...values, model: values.model ?? '.', steps: '1' });
-  const model = values.model ? loadModel(values.model) : undefined;
+  const model = values.model ? modelForJob(loadModel(values.model), job) : undefined;
   const tok = model?.tokenizer;
   const report = await validateDataset({
     file: data,

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { TemplatePreview, ValidationReportDTO } from '../../shared/api.js';
 import type { JobConfig } from '../../shared/job.js';
+import { modelForJob, type ChatTemplate } from '../models/chat_template.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { taskSpecOf } from '../tuning/prepare_data.js';
 import { buildExamples } from './dataset.js';
@@ -19,7 +20,7 @@ function readOpts(job: JobConfig) {
 
 /** Validates the job's training (and validation) file, with token lengths from the model's tokenizer. */
 export async function validateJobDataset(job: JobConfig, model: LoadedModel): Promise<ValidationReportDTO> {
-  const tok = model.tokenizer;
+  const tok = modelForJob(model, job).tokenizer;
   const report = await validateDataset({
     file: resolve(job.data.train),
     task: taskSpecOf(job, tok),
@@ -35,7 +36,8 @@ export async function validateJobDataset(job: JobConfig, model: LoadedModel): Pr
 /** The first `limit` examples after the job's template, tokenized as the trainer does. */
 export async function previewJobTemplate(job: JobConfig, model: LoadedModel, limit: number): Promise<TemplatePreview> {
   const file = resolve(job.data.train);
-  const tok = model.tokenizer;
+  const tok = modelForJob(model, job).tokenizer;
+  const chat = 'chatTemplate' in tok ? (tok.chatTemplate as ChatTemplate) : undefined;
   const { records } = await previewRecords(file, limit, readOpts(job));
   const built = buildExamples(records, taskSpecOf(job, tok), file);
   const text = (id: number) => tok.idToToken(id) ?? tok.decodeToken(id);
@@ -45,7 +47,8 @@ export async function previewJobTemplate(job: JobConfig, model: LoadedModel, lim
     const output = tok.encode(ex.output, { addSpecialTokens: false });
     return {
       line: ex.source.line ?? 0,
-      input: ex.input,
+      // With the chat template, the input as the model sees it (the rendered conversation).
+      input: chat ? chat.render(ex.input) : ex.input,
       output: ex.output,
       tokens: [...input.map((id) => ({ id, text: text(id), part: 'input' as const })), ...output.map((id) => ({ id, text: text(id), part: 'output' as const }))],
     };

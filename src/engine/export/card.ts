@@ -154,12 +154,24 @@ export function renderPromptCard(c: PromptCardInput): string {
   return out.join('\n');
 }
 
+/** How the input is built: with the chat template, the PEFT user must call apply_chat_template too. */
+function chatRow(task: { chatTemplate?: boolean }): [string, string][] {
+  return [
+    [
+      'Input format',
+      task.chatTemplate
+        ? "the model's chat template: the filled input template is the user message, built with `tokenizer.apply_chat_template([{\"role\": \"user\", \"content\": input}], add_generation_prompt=True)` (no extra special tokens); the output follows"
+        : 'plain text: `tokenizer(input)` with its special tokens (e.g. BOS), then the output',
+    ],
+  ];
+}
+
 function taskLines(job: JobConfig, m: MetricsSummary, verbalizerPrefix: string | undefined): string[] {
   const task = job.task;
   const rows: [string, string][] = [['Kind', code(task.kind)]];
   switch (task.kind) {
     case 'classification': {
-      rows.push(['Input template', code(JSON.stringify(task.inputTemplate))], ['Label column', code(task.labelColumn)]);
+      rows.push(['Input template', code(JSON.stringify(task.inputTemplate))], ['Label column', code(task.labelColumn)], ...chatRow(task));
       const fromMetrics = (m.best ?? m.final ?? m.baseline)?.labels;
       const labels = task.labels ?? (Array.isArray(fromMetrics) ? fromMetrics.map(String) : undefined);
       const lines = kv(rows);
@@ -173,7 +185,7 @@ function taskLines(job: JobConfig, m: MetricsSummary, verbalizerPrefix: string |
       return lines;
     }
     case 'generation':
-      rows.push(['Input template', code(JSON.stringify(task.inputTemplate))], ['Output template', code(JSON.stringify(task.outputTemplate))]);
+      rows.push(['Input template', code(JSON.stringify(task.inputTemplate))], ['Output template', code(JSON.stringify(task.outputTemplate))], ...chatRow(task));
       return kv(rows);
     case 'lm':
       rows.push(['Text column', code(task.textColumn)]);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SpsError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job.js';
 import { compileTemplate } from '../data/template.js';
+import { modelForJob } from '../models/chat_template.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { loadCheckpointDir } from '../tuning/checkpoint.js';
 import { classify } from '../tuning/evaluate.js';
@@ -34,7 +35,8 @@ export interface TextClassification {
  * has one column) and every label is scored by its verbalizer, as the trainer's evaluation does.
  * `data` (the run's prepared data) can be passed to skip re-reading the dataset.
  */
-export async function classifyText(model: LoadedModel, job: JobConfig, prompt: SoftPrompt, text: string, data?: TaskData): Promise<TextClassification> {
+export async function classifyText(jobModel: LoadedModel, job: JobConfig, prompt: SoftPrompt, text: string, data?: TaskData): Promise<TextClassification> {
+  const model = modelForJob(jobModel, job);
   if (job.task.kind !== 'classification') throw new SpsError('INVALID_ARGUMENT', `the run is a ${job.task.kind} run, not a classification run`, { hint: 'generate text with it instead' });
   const t = compileTemplate(job.task.inputTemplate, 'input template');
   const input = t.columns.length === 1 ? t.render({ [t.columns[0]!]: text }) : text;

@@ -1,6 +1,7 @@
 import type { PredictionDTO } from '../../shared/api.js';
 import type { JobConfig } from '../../shared/job.js';
 import type { Metrics } from '../../shared/training_events.js';
+import { modelForJob } from '../models/chat_template.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { evaluateWithDetails } from '../tuning/evaluate.js';
 import { prepareTaskData } from '../tuning/prepare_data.js';
@@ -20,7 +21,8 @@ export const MAX_GENERATION_EXAMPLES = 32;
  * validation data, with its template and labels) or, without it, the run's own validation
  * data. The metrics are the trainer's evaluation for the same prompt, to the last digit.
  */
-export async function predictExamples(model: LoadedModel, job: JobConfig, prompt: SoftPrompt, file?: string): Promise<{ metrics: Metrics; examples: Prediction[] }> {
+export async function predictExamples(jobModel: LoadedModel, job: JobConfig, prompt: SoftPrompt, file?: string): Promise<{ metrics: Metrics; examples: Prediction[] }> {
+  const model = modelForJob(jobModel, job);
   const data = await prepareTaskData(file ? { ...job, data: { ...job.data, validation: file } } : job, model);
   const scorer = await ScoreRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' });
   const gen = job.task.kind === 'generation' ? await ForwardRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' }) : undefined;

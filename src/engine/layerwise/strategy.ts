@@ -1,5 +1,5 @@
 import { freemem, totalmem } from 'node:os';
-import { estimateInferenceMemory, estimateTrainMemory } from '../../shared/memory_estimate.js';
+import { estimateInferenceMemory, KEEP_SHARE, planTrainMemory, prepackFits } from '../../shared/memory_estimate.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { memoryShapeOf } from '../models/memory_shape.js';
 
@@ -25,17 +25,14 @@ export interface MachineMemory {
 
 const machine = (): MachineMemory => ({ free: freemem(), total: totalmem() });
 
-/** Share of free memory the keep-everything path may take before the layer-wise one is chosen. */
-const KEEP_SHARE = 1 / 4;
-
 /**
  * Keep everything while its estimated peak stays under a quarter of the machine's free memory
- * (the rest is for the OS, the app and other work); stream layer by layer otherwise.
+ * (the rest is for the OS, the app and other work); stream layer by layer otherwise. The rule
+ * lives in src/shared/memory_estimate.ts so the wizard shows the same choice.
  */
 export function chooseTrainStrategy(model: LoadedModel, numVirtualTokens: number, workload: StepWorkload | undefined, memory = machine()): StepStrategy {
   const w = workload ?? { batch: 8, seqLen: 256, labelRows: 8 * 256 };
-  const keep = estimateTrainMemory(memoryShapeOf(model), { ...w, virtualTokens: numVirtualTokens, strategy: 'keep', prepack: shouldPrepack(model, memory.total) });
-  return keep.totalBytes < memory.free * KEEP_SHARE ? 'keep' : 'layerwise';
+  return planTrainMemory(memoryShapeOf(model), { ...w, virtualTokens: numVirtualTokens }, { freeBytes: memory.free, totalBytes: memory.total }).strategy;
 }
 
 /** The same rule for forward-only graphs (scoring, logits, generation). */
@@ -51,7 +48,5 @@ export function chooseInferenceStrategy(model: LoadedModel, memory = machine()):
  * for large models memory wins.
  */
 export function shouldPrepack(model: LoadedModel, totalMemory = totalmem()): boolean {
-  let bytes = 0;
-  for (const t of model.weights.tensors.values()) bytes += t.byteLength;
-  return 2 * bytes < totalMemory / 8;
+  return prepackFits(memoryShapeOf(model), totalMemory);
 }

@@ -5,6 +5,7 @@ import { SpsError } from '../../shared/errors.js';
 import { fileError, readJsonFile } from '../files.js';
 import { loadModel } from './load_model.js';
 import { modelId } from './model_id.js';
+import { memoryShapeOf } from './memory_shape.js';
 
 
 function fileSize(path: string): number {
@@ -45,6 +46,7 @@ export function inspectModel(path: string, addedAt = new Date().toISOString()): 
       contextLength: m.spec.maxPositions,
       parameters,
       sizeBytes,
+      memoryShape: memoryShapeOf(m),
     };
   } catch (err) {
     if (!(err instanceof SpsError)) throw err;

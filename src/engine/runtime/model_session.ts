@@ -9,6 +9,9 @@ export interface ModelSessionOptions {
   provider?: ProviderName;
   /** Keep pre-packed weight copies (faster matmuls, more memory); onnxruntime's default is on. */
   prepack?: boolean;
+  /** onnxruntime's CPU arena and memory patterns (bench levers; defaults as onnxruntime's). */
+  cpuMemArena?: boolean;
+  memPattern?: boolean;
   /**
    * 'fp16': the graph is rewritten to mixed precision (onnx/half_precision.ts: float16 matrix
    * products, float32 softmax / statistics / loss) before the session is made; inputs and
@@ -32,5 +35,7 @@ export function createModelSession(graph: Graph, modelDir: string, opts: ModelSe
     provider: opts.provider ?? 'cpu',
     optimizationLevel: opts.dtype === 'float64' ? 'basic' : 'all',
     ...(opts.prepack === false ? { disablePrepacking: true } : {}),
+    ...(opts.cpuMemArena !== undefined ? { cpuMemArena: opts.cpuMemArena } : {}),
+    ...(opts.memPattern !== undefined ? { memPattern: opts.memPattern } : {}),
   });
 }

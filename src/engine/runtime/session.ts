@@ -19,6 +19,10 @@ export interface SessionOptions {
   /** Avoids a second, pre-packed copy of MatMul/Gemm weights (memory vs speed). */
   disablePrepacking?: boolean;
   intraOpThreads?: number;
+  /** onnxruntime's CPU arena (default on): keeps freed blocks for reuse instead of returning them. */
+  cpuMemArena?: boolean;
+  /** Memory-pattern planning (default on): pre-plans one block for a run's allocations. */
+  memPattern?: boolean;
   /** Write the optimised graph here (debugging / profiling). */
   optimizedModelPath?: string;
   enableProfiling?: boolean;
@@ -77,6 +81,8 @@ export class GraphSession {
       logSeverityLevel: 3,
       extra: { session: sessionExtra },
       ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+      ...(opts.cpuMemArena !== undefined ? { enableCpuMemArena: opts.cpuMemArena } : {}),
+      ...(opts.memPattern !== undefined ? { enableMemPattern: opts.memPattern } : {}),
       ...(opts.optimizedModelPath ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),
       ...(opts.enableProfiling ? { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix ?? 'onnxruntime_profile' } : {}),
     };

@@ -3,6 +3,7 @@ import type { JobConfig } from '../../shared/job.js';
 import { loadExamples, type BuildResult, type DatasetExample, type TaskSpec } from '../data/dataset.js';
 import { tokenizeExample, type TokenizedExample } from '../data/example.js';
 import { splitTrainValidation } from '../data/split.js';
+import { modelForJob } from '../models/chat_template.js';
 import type { LoadedModel } from '../models/load_model.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
 
@@ -81,7 +82,9 @@ export function truncateExample(ex: TrainExample, maxLength: number): { ex: Trai
  * Job → tokenized train and validation examples, as DESIGN.md "Tuning semantics" define them.
  * Validation is the given file or a seeded (stratified, for classification) split of train.
  */
-export async function prepareTaskData(job: JobConfig, model: LoadedModel, onProgress?: (file: string, read: number, total: number) => void): Promise<TaskData> {
+export async function prepareTaskData(job: JobConfig, jobModel: LoadedModel, onProgress?: (file: string, read: number, total: number) => void): Promise<TaskData> {
+  // Inputs through the chat template when the job asks for it (the same wrapper everywhere).
+  const model = modelForJob(jobModel, job);
   const task = taskSpecOf(job, model.tokenizer);
   const readOpts = {
     ...(job.data.format ? { format: job.data.format } : {}),

@@ -33,6 +33,9 @@ export interface ComputeOptions {
   workload?: StepWorkload;
   /** layerwise only: label rows per LM-head chunk (default: from a 64 MiB logit budget). */
   headChunkRows?: number;
+  /** onnxruntime memory levers (bench/README.md, "Memory"); onnxruntime's defaults if unset. */
+  cpuMemArena?: boolean;
+  memPattern?: boolean;
 }
 
 interface StepImpl {
@@ -78,7 +81,13 @@ export class TrainStepRunner {
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ComputeOptions): Promise<TrainStepRunner> {
     const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseTrainStrategy(model, numVirtualTokens, opts.workload) : opts.strategy;
-    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.precision ? { precision: opts.precision } : {}) };
+    const sessionOpts = {
+      dtype: opts.dtype,
+      ...(opts.provider ? { provider: opts.provider } : {}),
+      ...(opts.precision ? { precision: opts.precision } : {}),
+      ...(opts.cpuMemArena !== undefined ? { cpuMemArena: opts.cpuMemArena } : {}),
+      ...(opts.memPattern !== undefined ? { memPattern: opts.memPattern } : {}),
+    };
     let impl: StepImpl;
     if (strategy === 'layerwise') {
       const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}) });

@@ -1,3 +1,4 @@
+import { stepShapeOf } from '../../shared/memory_estimate.js';
 import type { TrainingEvent } from '../../shared/training_events.js';
 import { ForwardRunner } from '../inference/forward_runner.js';
 import { ScoreRunner } from '../inference/score_runner.js';
@@ -86,7 +87,9 @@ export async function runTraining(runDir: string, opts: TrainingOptions): Promis
   const n = job.prompt.numVirtualTokens;
   const compute = { dtype: 'float32' as const, provider: job.device, precision };
   const sessionKey = `${job.model.path}:${n}:${job.device}:${precision}`;
-  const trainer = await res.runner(`train:${sessionKey}`, () => TrainStepRunner.create(model, n, compute));
+  // The batch shape lets 'auto' choose keep-everything or layer-wise by the estimated peak.
+  const workload = stepShapeOf(job.task.kind, job.training.batchSize, job.training.maxLength, n);
+  const trainer = await res.runner(`train:${sessionKey}`, () => TrainStepRunner.create(model, n, { ...compute, workload }));
   const scorer = await res.runner(`score:${sessionKey}`, () => ScoreRunner.create(model, n, compute));
   const generator = job.task.kind === 'generation' ? await res.runner(`forward:${sessionKey}`, () => ForwardRunner.create(model, n, compute)) : undefined;
   const checkpoints = new Checkpointer(runDir, position, emit, opts.hooks?.onCheckpointStage);

@@ -32,6 +32,7 @@ export function tuneArgs(job: JobConfig, out: string): string[] {
   } else {
     flag('text-column', job.task.textColumn);
   }
+  if (job.task.kind !== 'lm' && job.task.chatTemplate) a.push('--chat-template');
   flag('virtual-tokens', job.prompt.numVirtualTokens);
   flag('init', job.prompt.init === 'file' ? job.prompt.initFile : job.prompt.init);
   if (job.prompt.init === 'text') flag('init-text', job.prompt.initText);

@@ -1,5 +1,6 @@
 import type { ModelEntry, ValidationReportDTO } from '../../shared/api';
 import type { JobConfig } from '../../shared/job';
+import { planTrainMemory, stepShapeOf } from '../../shared/memory_estimate';
 
 /** Defaults that suit a model's size: more virtual tokens for wider models, a smaller lr for bigger ones. */
 export function suggestedForModel(m: ModelEntry): { numVirtualTokens: number; learningRate: number; maxLength: number } {
@@ -15,6 +16,11 @@ export interface Estimates {
   weightsBytes: number;
   activationBytes: number;
   totalBytes: number;
+  /** How the engine will run the step (when the model's shape is known). */
+  strategy?: 'keep' | 'layerwise';
+  /** Free memory of the training machine, when known; `fits` compares the estimate with it. */
+  freeBytes?: number;
+  fits?: boolean;
   tokensPerStep: number;
   tokensPerSecond: number;
   totalSteps: number;
@@ -22,11 +28,12 @@ export interface Estimates {
 }
 
 /**
- * Rough, conservative estimates shown before launch (labelled as such in the UI):
- * memory = weights + activations (batch × sequence × hidden × layers × ~12 floats, plus the
- * logits at label positions); time = tokens per step ÷ a conservative tokens/s.
+ * Estimates shown before launch (labelled as such in the UI). Memory: with the model's shape
+ * known, the engine's own plan (src/shared/memory_estimate.ts: keep-everything or layer-wise,
+ * fitted to the measured peaks of `npm run bench`); otherwise a rough weights + activations
+ * figure. Time: tokens per step ÷ a conservative tokens/s.
  */
-export function estimate(job: JobConfig, model: ModelEntry | undefined, report: ValidationReportDTO | undefined): Estimates | undefined {
+export function estimate(job: JobConfig, model: ModelEntry | undefined, report: ValidationReportDTO | undefined, memory?: { freeBytes: number; totalBytes: number }): Estimates | undefined {
   if (!model) return undefined;
   const h = model.hiddenSize ?? 768;
   const layers = model.numLayers ?? 12;
@@ -52,5 +59,19 @@ export function estimate(job: JobConfig, model: ModelEntry | undefined, report: 
   const evals = t.evalEvery > 0 ? Math.floor(totalSteps / t.evalEvery) : 0;
   const evalTokens = evals * (report?.validation?.examples ?? Math.round((report?.train.examples ?? 0) * job.data.validationFraction)) * seq * 0.5;
   const seconds = (totalSteps * tokensPerStep + evalTokens) / tokensPerSecond;
-  return { weightsBytes, activationBytes, totalBytes: weightsBytes + activationBytes, tokensPerStep, tokensPerSecond, totalSteps, seconds };
+  const time = { tokensPerStep, tokensPerSecond, totalSteps, seconds };
+  if (model.memoryShape && job.device === 'cpu') {
+    const mem = memory ?? { freeBytes: Number.POSITIVE_INFINITY, totalBytes: Number.POSITIVE_INFINITY };
+    const plan = planTrainMemory(model.memoryShape, stepShapeOf(job.task.kind, batch, Math.max(1, meanLen), n), mem);
+    const e = plan.estimate;
+    return {
+      weightsBytes: e.weightBytes,
+      activationBytes: e.activationBytes + e.logitBytes + e.runtimeBytes,
+      totalBytes: e.totalBytes,
+      strategy: plan.strategy,
+      ...(memory ? { freeBytes: memory.freeBytes, fits: plan.fits } : {}),
+      ...time,
+    };
+  }
+  return { weightsBytes, activationBytes, totalBytes: weightsBytes + activationBytes, ...time };
 }

@@ -8,6 +8,7 @@ import { classifyText, runCheckpointPrompt } from '../../engine/inference/classi
 import { streamContinuation } from '../../engine/inference/continuation.js';
 import { nearestTokens } from '../../engine/inference/nearest_tokens.js';
 import { predictExamples } from '../../engine/inference/predictions.js';
+import { modelForJob } from '../../engine/models/chat_template.js';
 import { inspectModel } from '../../engine/models/inspect_model.js';
 import { loadModel, type LoadedModel } from '../../engine/models/load_model.js';
 import { probeProviders } from '../../engine/runtime/providers.js';
@@ -55,7 +56,9 @@ export class InferenceOpsImpl {
   }
 
   private generationInputs(req: GenerateCall): { model: LoadedModel; prompt: SoftPrompt | undefined } {
-    const model = this.model(req.modelPath);
+    // A run's playground builds its input as the run did (the chat template, if the job used
+    // one), with and without the prompt alike.
+    const model = req.runDir ? modelForJob(this.model(req.modelPath), readRunJob(req.runDir).job) : this.model(req.modelPath);
     const prompt = req.usePrompt && req.runDir ? runCheckpointPrompt(req.runDir).prompt : undefined;
     if (prompt && prompt.dim !== model.spec.hiddenSize) {
       throw new SpsError('TENSOR_MISMATCH', `the run's prompt is ${prompt.dim} wide but this model's hidden size is ${model.spec.hiddenSize}`, { location: { field: 'modelPath' }, hint: "use the run's own model" });

@@ -121,6 +121,12 @@ describe('renderPromptCard', () => {
     expect(c).toContain('No evaluation was recorded');
   });
 
+  it('records how the input was built: plain text, or the model\'s chat template', () => {
+    expect(renderPromptCard(input())).toContain('| Input format | plain text: `tokenizer(input)` with its special tokens (e.g. BOS), then the output |');
+    const chat = renderPromptCard(input({ run: { ...input().run, job: { ...job, task: { ...task, labels: [...task.labels], chatTemplate: true } } } }));
+    expect(chat).toContain("| Input format | the model's chat template: the filled input template is the user message, built with `tokenizer.apply_chat_template(");
+  });
+
   it('formats metrics', () => {
     expect([formatMetric(3), formatMetric(0.5), formatMetric(null), formatMetric(NaN), formatMetric(1.5e-5)]).toEqual(['3', '0.5000', 'n/a', 'n/a', '1.500e-5']);
   });

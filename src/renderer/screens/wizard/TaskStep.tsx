@@ -128,6 +128,23 @@ export function TaskStep() {
       {task.kind === 'generation' && (
         <TemplateEditor label="Output template" value={task.outputTemplate} onChange={(v) => setField('outputTemplate', v)} columns={columns} error={errors['task.outputTemplate']} testId="output-template" />
       )}
+      {task.kind !== 'lm' && (
+        <label className="checkbox-field">
+          <input
+            type="checkbox"
+            checked={task.chatTemplate === true}
+            onChange={(e) => {
+              const { chatTemplate: _chat, ...rest } = task;
+              stores.wizard.getState().setTask(e.target.checked ? { ...rest, chatTemplate: true } : rest);
+            }}
+            data-testid="chat-template-toggle"
+          />
+          <span>
+            Use the model&apos;s chat template (instruct models): the filled input template becomes the user message and the assistant&apos;s turn is opened, as{' '}
+            <code>apply_chat_template</code> does. The preview below shows the exact tokens.
+          </span>
+        </label>
+      )}
       {task.kind === 'lm' && (
         <label className="field">
           <span>Text column</span>

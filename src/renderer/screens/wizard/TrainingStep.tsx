@@ -26,7 +26,8 @@ const INITS: { value: InitKind; label: string; help: string }[] = [
 function Estimates({ job }: { job: JobConfig }) {
   const model = useWizard((s) => s.model);
   const report = useWizard((s) => s.report.data);
-  const e = estimate(job, model, report);
+  const memory = useSettings((s) => s.info.data?.memory);
+  const e = estimate(job, model, report, memory);
   if (!e) return null;
   return (
     <section className="card estimates" data-testid="estimates" aria-label="Estimates">
@@ -37,7 +38,13 @@ function Estimates({ job }: { job: JobConfig }) {
         <dt>Memory (estimate)</dt>
         <dd data-testid="estimate-memory">
           ~{formatBytes(e.totalBytes)} <span className="muted small">= weights {formatBytes(e.weightsBytes)} + activations {formatBytes(e.activationBytes)}</span>
+          {e.strategy && <span className="muted small"> · {e.strategy === 'keep' ? 'whole-model step (fastest)' : 'layer by layer (memory bounded by one layer)'}</span>}
         </dd>
+        {e.fits === false && e.freeBytes !== undefined && (
+          <dd className="error" role="alert" data-testid="estimate-memory-warning">
+            This job needs about {formatBytes(e.totalBytes)} but only {formatBytes(e.freeBytes)} is free on the training machine: it will likely run out of memory. Lower the batch size or the maximum length, or close other programs.
+          </dd>
+        )}
         <dt>Time (estimate)</dt>
         <dd data-testid="estimate-time">
           ~{formatDuration(e.seconds)}{' '}
