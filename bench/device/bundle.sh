@@ -26,5 +26,8 @@ npx esbuild src/cli/sps.ts --bundle --platform=node --format=esm --target=node20
   --outfile=.dev/sps.mjs --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" --log-level=warning
 npx esbuild src/worker/train_worker.ts --bundle --platform=node --format=esm --target=node20 --external:onnxruntime-node \
   --outfile=.dev/train_worker.js --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" --log-level=warning
+# The device bench (bench/device/run.sh).
+npx esbuild bench/device/device_bench.ts --bundle --platform=node --format=esm --target=node20 --external:onnxruntime-node \
+  --outfile=.dev/device_bench.mjs --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" --log-level=warning
 echo '{"type":"module"}' > .dev/package.json
 du -sh .dev

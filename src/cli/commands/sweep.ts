@@ -1,4 +1,5 @@
 import { readJsonFile } from '../../engine/files.js';
+import { requireProvider } from '../../engine/runtime/providers.js';
 import { sweepReport } from '../../engine/sweep/report.js';
 import { checkSweep, createSweep, readSweep, readSweepState } from '../../engine/sweep/sweep_dir.js';
 import { SpsError } from '../../shared/errors.js';
@@ -87,7 +88,8 @@ export async function sweepCommand(argv: string[], io: CliIO): Promise<number> {
   const configPath = requireFlag(values.config, 'config', 'sweep');
   const out = requireFlag(values.out, 'out', 'sweep');
   const config = checkSweep(readJsonFile(configPath, 'sweep config'), configPath);
-  if (config.job.device !== 'cpu' && config.job.device !== 'webgpu') throw new SpsError('PROVIDER_UNAVAILABLE', `device "${config.job.device}" is not available yet`, { location: { file: configPath, field: 'job.device' }, hint: 'use "cpu" (or the experimental "webgpu")' });
+  // Refused before the sweep folder exists when the device cannot run here (sps devices).
+  await requireProvider(config.job.device, 'job.device');
   createSweep(out, config);
   return drive(out, json, io);
 }
