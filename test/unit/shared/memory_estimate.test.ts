@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateTrainMemory, planTrainMemory, stepShapeOf, type MemoryShape } from '../../../src/shared/memory_estimate';
+import { estimateTrainMemory, planTrainMemory, stepShapeOf, type MemoryShape } from '../../../src/shared/memory_estimate.js';
 
 function shape(h: number, L: number, H: number, KV: number, hd: number, I: number, V: number, tied: boolean, bytesPerParam: number): MemoryShape {
   const layer = h * H * hd + 2 * h * KV * hd + H * hd * h + 3 * h * I;
