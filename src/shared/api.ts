@@ -126,7 +126,8 @@ export interface RunSummary {
   task: TaskKind;
   modelPath: string;
   createdAt: string;
-  best: { metric: string; value: number; step: number } | null;
+  /** `scope`: "on N of M examples" when the best was a generation metric scored on part of the validation set. */
+  best: { metric: string; value: number; step: number; scope?: string } | null;
   error?: SerializedError;
   /** Queued behind another job on the same device. */
   queued?: boolean;
@@ -261,41 +262,8 @@ export interface ApiClient {
 /** The server side: every method implemented. */
 export type ApiHandlers = { [M in Method]: (req: Req<M>) => Promise<Res<M>> };
 
-export const METHODS: readonly Method[] = [
-  'system.info',
-  'system.getSettings',
-  'system.setSettings',
-  'models.list',
-  'models.add',
-  'models.inspect',
-  'models.remove',
-  'models.catalogue',
-  'models.pull',
-  'models.cancelPull',
-  'models.pulls',
-  'models.hubToken',
-  'models.setHubToken',
-  'models.clearHubToken',
-  'datasets.preview',
-  'datasets.validate',
-  'datasets.templatePreview',
-  'datasets.upload',
-  'jobs.create',
-  'jobs.start',
-  'jobs.pause',
-  'jobs.resume',
-  'jobs.cancel',
-  'jobs.list',
-  'jobs.get',
-  'jobs.delete',
-  'jobs.nearestTokens',
-  'jobs.predictions',
-  'inference.generate',
-  'inference.cancel',
-  'inference.classify',
-  'exports.export',
-  'exports.import',
-];
+/** Every method, in the contract's order: the keys of the validator table (which the compiler keeps complete). */
+export { METHODS } from './api_validate.js';
 
 export const EVENTS: readonly EventName[] = ['jobs.event', 'jobs.changed', 'models.pull', 'inference.token'];
 

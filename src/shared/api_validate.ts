@@ -102,6 +102,14 @@ export const REQUEST_VALIDATORS: Record<Method, Check> = {
   'exports.import': shape({ path: 'string', expectDim: 'number?' }),
 };
 
+/** Every method of the API (Record<Method, Check> above forces one validator per method). */
+export const METHODS: readonly Method[] = Object.keys(REQUEST_VALIDATORS) as Method[];
+
+/** A method of the API: an own key of the validator table (so "constructor" is not one). */
+export function isMethod(name: string): name is Method {
+  return Object.hasOwn(REQUEST_VALIDATORS, name);
+}
+
 export function validateRequest(method: string, req: unknown): string[] {
   const check = Object.hasOwn(REQUEST_VALIDATORS, method) ? REQUEST_VALIDATORS[method as Method] : undefined;
   if (!check) return [`unknown method "${method}"`];
