@@ -51,11 +51,16 @@ export class TrainingEvaluation {
     this.emit({ type: 'baseline', metrics });
   }
 
-  /** Evaluates the current prompt; an improvement becomes the new best/ checkpoint. */
-  async run(scorer: ScoreRunner, generator: ForwardRunner | undefined): Promise<boolean> {
+  /**
+   * Evaluates the current prompt; an improvement becomes the new best/ checkpoint. `whole`
+   * (the run's last evaluation) scores generation on every validation example, whatever
+   * cap the job sets for the evaluations during training.
+   */
+  async run(scorer: ScoreRunner, generator: ForwardRunner | undefined, whole = false): Promise<boolean> {
     if (this.baselinePending) await this.baseline(this.baselinePending);
     const { metric, higherIsBetter, job } = this.setup;
-    const evalCtx = await this.setup.evalContext();
+    const { maxGenerationExamples: _cap, ...uncapped } = await this.setup.evalContext();
+    const evalCtx = whole ? uncapped : await this.setup.evalContext();
     const state = this.position.state;
     const metrics = await evaluate(evalCtx, scorer, generator, this.position.prompt);
     const value = metrics[metric];
