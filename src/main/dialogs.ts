@@ -9,10 +9,10 @@ import { consoleLogger, fail, guarded } from './ipc_gate.js';
 import type { GrantKind, PathGrants } from './path_grants.js';
 
 export const DIALOG_CHANNEL = 'sps:dialog';
-export const DIALOG_KINDS = ['openModelFolder', 'openDataset', 'saveExportPath'] as const;
+export const DIALOG_KINDS = ['openModelFolder', 'openDataset', 'saveExportPath', 'openRunsFolder'] as const;
 export type DialogKind = (typeof DIALOG_KINDS)[number];
 
-const GRANT_OF: Record<DialogKind, GrantKind> = { openModelFolder: 'folder', openDataset: 'file', saveExportPath: 'save' };
+const GRANT_OF: Record<DialogKind, GrantKind> = { openModelFolder: 'folder', openDataset: 'file', saveExportPath: 'save', openRunsFolder: 'runsFolder' };
 
 export const DATASET_EXTENSIONS = ['csv', 'tsv', 'jsonl', 'json', 'parquet', 'txt'];
 
@@ -20,11 +20,12 @@ export interface Dialogs {
   openModelFolder(): Promise<string | null>;
   openDataset(): Promise<string | null>;
   saveExportPath(defaultName: string): Promise<string | null>;
+  openRunsFolder(): Promise<string | null>;
 }
 
 /** The parts of Electron's `dialog` used here. */
 export interface DialogModule<W> {
-  showOpenDialog(window: W, options: { title?: string; properties: ('openFile' | 'openDirectory' | 'dontAddToRecent')[]; filters?: { name: string; extensions: string[] }[] }): Promise<{ canceled: boolean; filePaths: string[] }>;
+  showOpenDialog(window: W, options: { title?: string; properties: ('openFile' | 'openDirectory' | 'createDirectory' | 'dontAddToRecent')[]; filters?: { name: string; extensions: string[] }[] }): Promise<{ canceled: boolean; filePaths: string[] }>;
   showSaveDialog(window: W, options: { title?: string; defaultPath?: string; properties?: ('createDirectory' | 'showOverwriteConfirmation')[] }): Promise<{ canceled: boolean; filePath?: string }>;
 }
 
@@ -48,6 +49,10 @@ export function createDialogs<W>(dialog: DialogModule<W>, getWindow: () => W | n
           { name: 'All files', extensions: ['*'] },
         ],
       });
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+    async openRunsFolder() {
+      const r = await dialog.showOpenDialog(win(), { title: 'Choose the folder for runs', properties: ['openDirectory', 'createDirectory'] });
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
     async saveExportPath(defaultName) {

@@ -9,8 +9,8 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { requestPaths } from '../shared/api_paths.js';
 import type { SerializedError } from '../shared/training_events.js';
 
-/** A dialog's folder (its contents are granted too), a dialog's or a drop's file, a save dialog's target. */
-export type GrantKind = 'folder' | 'file' | 'save';
+/** A dialog's folder (its contents are granted too), a dialog's or a drop's file, a save dialog's target, the runs-folder dialog's choice. */
+export type GrantKind = 'folder' | 'file' | 'save' | 'runsFolder';
 
 const inside = (child: string, parent: string): boolean => {
   const rel = relative(parent, child);
@@ -45,18 +45,22 @@ export class PathGrants {
     return this.grants.get(p) === 'save' || this.standingRoots().some((r) => inside(p, resolve(r)));
   }
 
+  /** May the runs folder become `path`? Only what the runs-folder dialog returned (or a standing root). */
+  mayUseAsRunsFolder(path: string): boolean {
+    const p = resolve(path);
+    return this.grants.get(p) === 'runsFolder' || this.standingRoots().some((r) => inside(p, resolve(r)));
+  }
+
   /** The refusal for a request naming a path nobody granted; undefined when every path is granted. */
   refusal(method: string, req: unknown): SerializedError | undefined {
     for (const p of requestPaths(method, req)) {
-      // The runs folder setting is typed in the settings screen (a known gap: see README).
-      if (method === 'system.setSettings') continue;
-      const ok = p.use === 'read' ? this.mayRead(p.path) : this.mayWrite(p.path);
+      const ok = method === 'system.setSettings' ? this.mayUseAsRunsFolder(p.path) : p.use === 'read' ? this.mayRead(p.path) : this.mayWrite(p.path);
       if (!ok) {
         return {
           code: 'PATH_NOT_ALLOWED',
           message: `${method}: the app did not give this window ${p.path} (${p.field}); paths come from the app's open and save dialogs, or a file dropped on the window`,
           location: { file: p.path, field: p.field },
-          hint: p.use === 'read' ? 'choose it with the Browse… button or drop it on the window' : 'choose where to save with the Save dialog',
+          hint: method === 'system.setSettings' ? 'choose the folder with Settings → Choose…' : p.use === 'read' ? 'choose it with the Browse… button or drop it on the window' : 'choose where to save with the Save dialog',
         };
       }
     }

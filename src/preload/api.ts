@@ -99,6 +99,9 @@ export function createPreloadApi(ipc: IpcRendererLike, webUtils: WebUtilsLike): 
     async openDataset() {
       return dialogValue(await ipc.invoke(DIALOG_CHANNEL, 'openDataset'));
     },
+    async openRunsFolder() {
+      return dialogValue(await ipc.invoke(DIALOG_CHANNEL, 'openRunsFolder'));
+    },
     async saveExportPath(defaultName) {
       if (typeof defaultName !== 'string') throw new TypeError('saveExportPath needs a file name');
       return dialogValue(await ipc.invoke(DIALOG_CHANNEL, 'saveExportPath', { defaultName }));

@@ -13,6 +13,8 @@ export interface SpsBridge {
   openModelFolder(): Promise<string | null>;
   openDataset(): Promise<string | null>;
   saveExportPath(defaultName: string): Promise<string | null>;
+  /** A folder for the runs (Settings); main then lets system.setSettings name it. */
+  openRunsFolder(): Promise<string | null>;
 }
 
-export const BRIDGE_KEYS = ['call', 'subscribe', 'pathForFile', 'openModelFolder', 'openDataset', 'saveExportPath'] as const;
+export const BRIDGE_KEYS = ['call', 'subscribe', 'pathForFile', 'openModelFolder', 'openDataset', 'saveExportPath', 'openRunsFolder'] as const;

@@ -5,7 +5,7 @@ import type { SweepEvent } from '../shared/sweep_state.js';
 import type { TrainingCommand } from '../shared/training_events.js';
 import { CommandControl } from './control.js';
 import { parentPort } from './port.js';
-import type { TrainerTestHooks } from '../engine/tuning/trainer.js';
+import type { FaultHooks } from './worker_main.js';
 
 /**
  * The sweep process: receives one `start` with a sweep folder and runs its trials one after
@@ -17,8 +17,7 @@ export type ParentToSweepWorker = { type: 'start'; dir: string } | { type: 'comm
 export type SweepWorkerToParent = { type: 'event'; event: SweepEvent } | { type: 'failed'; error: ReturnType<SpsError['toJSON']> } | { type: 'exit'; code: number };
 
 export interface SweepWorkerOptions {
-  /** Fault injection for the crash tests: only a test-owned entry passes it (test/helpers/hooked_sweep_worker.ts). */
-  hooks?: (log: (m: string) => void) => TrainerTestHooks | undefined;
+  hooks?: FaultHooks;
 }
 
 export function serveSweepWorker(opts: SweepWorkerOptions = {}): void {

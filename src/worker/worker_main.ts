@@ -6,13 +6,15 @@ import { markRunEnded } from './run_state.js';
 import { CommandControl } from './control.js';
 import { parentPort } from './port.js';
 
+/**
+ * Fault injection for the crash-safety tests. The shipped entries (train_worker.ts,
+ * sweep_worker.ts) pass none and read no environment for it; only test-owned entries do
+ * (test/helpers/hooked_*_worker.ts).
+ */
+export type FaultHooks = (log: (m: string) => void) => TrainerTestHooks | undefined;
+
 export interface TrainingWorkerOptions {
-  /**
-   * Fault injection for the crash-safety tests. The shipped entry (train_worker.ts) passes
-   * none and reads no environment for it; only a test-owned entry does
-   * (test/helpers/hooked_train_worker.ts).
-   */
-  hooks?: (log: (m: string) => void) => TrainerTestHooks | undefined;
+  hooks?: FaultHooks;
 }
 
 /**

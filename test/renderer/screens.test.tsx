@@ -100,11 +100,29 @@ describe('shell', () => {
     expect(screen.getByTestId('nav-models').getAttribute('aria-current')).toBe('page');
   });
 
-  it('explains a web-mode file drop that carries no path', async () => {
-    renderApp(fakeApi());
+  it('a web-mode file drop that carries no path is uploaded; a failed upload says why', async () => {
+    renderApp(fakeApi({ 'datasets.upload': () => { throw Object.assign(new Error('x'), { error: { code: 'INVALID_ARGUMENT', message: 'over the 32 MiB upload limit' } }); } }));
     const { dropOnWindow } = await import('./fake_api');
     act(() => dropOnWindow({ files: [new File(['x'], 'data.csv')] }));
-    expect(screen.getByTestId('notice').textContent).toMatch(/data.csv/);
     expect(screen.getByTestId('step-dataset')).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId('notice').textContent).toMatch(/"data.csv" could not be uploaded: over the 32 MiB upload limit/));
+  });
+
+  it('settings: web mode shows the runs folder read-only; the desktop app picks it with a dialog', async () => {
+    const a = fakeApi();
+    const { unmount } = renderApp(a);
+    fireEvent.click(screen.getByTestId('nav-settings'));
+    expect((screen.getByTestId('settings-runs-dir') as HTMLInputElement).readOnly).toBe(true);
+    expect((screen.getByTestId('settings-save') as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.queryByTestId('settings-runs-dir-choose')).toBeNull();
+    unmount();
+    const d = fakeApi();
+    renderApp(d, { mode: 'desktop', openRunsFolder: async () => '/big-disk/runs' });
+    fireEvent.click(screen.getByTestId('nav-settings'));
+    await waitFor(() => expect((screen.getByTestId('settings-runs-dir') as HTMLInputElement).value).toBe('/data/runs'));
+    fireEvent.click(screen.getByTestId('settings-runs-dir-choose'));
+    await waitFor(() => expect((screen.getByTestId('settings-runs-dir') as HTMLInputElement).value).toBe('/big-disk/runs'));
+    fireEvent.click(screen.getByTestId('settings-save'));
+    await waitFor(() => expect(d.callsOf('system.setSettings').at(-1)).toEqual({ runsDir: '/big-disk/runs' }));
   });
 });

@@ -9,6 +9,7 @@ export interface Platform {
   openModelFolder?: () => Promise<string | null | undefined>;
   openDataset?: () => Promise<string | null | undefined>;
   saveExportPath?: (name: string) => Promise<string | null | undefined>;
+  openRunsFolder?: () => Promise<string | null | undefined>;
 }
 
 interface BridgeExtras {
@@ -16,6 +17,7 @@ interface BridgeExtras {
   openModelFolder?: () => Promise<string | null | undefined>;
   openDataset?: () => Promise<string | null | undefined>;
   saveExportPath?: (name: string) => Promise<string | null | undefined>;
+  openRunsFolder?: () => Promise<string | null | undefined>;
 }
 
 export function bridge(): BridgeExtras | undefined {
@@ -31,5 +33,6 @@ export function detectPlatform(): Platform {
     ...(b.openModelFolder ? { openModelFolder: () => b.openModelFolder!() } : {}),
     ...(b.openDataset ? { openDataset: () => b.openDataset!() } : {}),
     ...(b.saveExportPath ? { saveExportPath: (name: string) => b.saveExportPath!(name) } : {}),
+    ...(b.openRunsFolder ? { openRunsFolder: () => b.openRunsFolder!() } : {}),
   };
 }

@@ -9,7 +9,8 @@ import { effectiveTheme } from '../theme';
 export function SettingsScreen() {
   const stores = useStores();
   // Web mode: the operator sets the runs folder (`sps serve --runs-dir`); a browser cannot.
-  const webMode = usePlatform().mode === 'web';
+  const platform = usePlatform();
+  const webMode = platform.mode === 'web';
   const settings = useSettings((s) => s.settings);
   const info = useSettings((s) => s.info);
   const theme = useSettings((s) => s.theme);
@@ -53,6 +54,20 @@ export function SettingsScreen() {
           <span>Runs folder</span>
           <input type="text" value={runsDir} readOnly={webMode} onChange={(e) => setRunsDir(e.target.value)} data-testid="settings-runs-dir" />
         </label>
+        {platform.openRunsFolder && (
+          <button
+            type="button"
+            className="secondary"
+            data-testid="settings-runs-dir-choose"
+            onClick={async () => {
+              // The desktop app accepts a new runs folder only from this dialog (main keeps the grant).
+              const p = await platform.openRunsFolder!();
+              if (p) setRunsDir(p);
+            }}
+          >
+            Choose…
+          </button>
+        )}
         {webMode && <p className="muted" data-testid="settings-runs-dir-web">Set by the server (<code>sps serve --runs-dir</code>); a browser cannot change it.</p>}
         <button type="submit" disabled={saving || webMode} data-testid="settings-save">
           {saving ? 'Saving…' : 'Save'}

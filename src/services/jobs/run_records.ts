@@ -1,6 +1,7 @@
 import { SpsError } from '../../shared/errors.js';
 import type { SerializedError, TrainingEvent } from '../../shared/training_events.js';
 import { readState, writeStateAtomic, type RunState } from '../../engine/tuning/run_dir.js';
+import { pidAlive } from '../../worker/run_lock.js';
 
 /**
  * What the services write into a run's state.json on the worker's behalf: how a run ended
@@ -43,17 +44,6 @@ export function runError(state: RunState | undefined): SerializedError | undefin
   const e = state.error as SerializedError | undefined;
   if (e && typeof e.message === 'string') return e;
   return { code: 'RUN_FAILED', message: typeof state.message === 'string' ? state.message : 'the run failed', hint: 'see the worker log; resume continues from the last checkpoint' };
-}
-
-export function pidAlive(pid: unknown): boolean {
-  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else (so it is not our worker either way).
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** running / paused with a live training process somewhere (this session or another). */

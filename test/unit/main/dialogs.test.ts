@@ -14,6 +14,7 @@ function fakeDialogs(): Dialogs & { calls: unknown[] } {
     openModelFolder: async () => (calls.push('folder'), '/models/llama'),
     openDataset: async () => (calls.push('dataset'), null),
     saveExportPath: async (n) => (calls.push(['save', n]), `/out/${n}`),
+    openRunsFolder: async () => (calls.push('runs'), '/big-disk/runs'),
   };
 }
 

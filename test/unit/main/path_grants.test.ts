@@ -39,6 +39,7 @@ function setup() {
     openModelFolder: async () => '/models/llama',
     openDataset: async () => '/home/me/data/reviews.csv',
     saveExportPath: async (name) => `/home/me/exports/${name}`,
+    openRunsFolder: async () => '/big-disk/runs',
   };
   const dialogGate = createDialogGate({ dialogs, isTrustedSender: trusted, log, grants });
   const drop = createDropGrantHandler({ grants, isTrustedSender: trusted, isFolder: (p) => p === '/home/me/dropped-model' });
@@ -86,6 +87,18 @@ describe('desktop path grants', () => {
     expect((await gate(event, 'datasets.preview', { path: '/home/me/dropped.csv' })).ok).toBe(true);
     expect((await gate(event, 'models.add', { path: '/home/me/dropped-model/' })).ok).toBe(true);
     expect(grants.mayRead('/home/me/dropped-model/config.json')).toBe(true);
+  });
+
+  it('the runs folder can be set only to what the runs-folder dialog returned', async () => {
+    const { gate, dialogGate, handlers } = setup();
+    (handlers as unknown as Record<string, unknown>)['system.setSettings'] = vi.fn(async (req: unknown) => req);
+    expect((await gate(event, 'system.setSettings', { runsDir: '/etc' })).ok).toBe(false);
+    // A model folder chosen in its dialog is not a runs folder.
+    await dialogGate(event, 'openModelFolder', undefined);
+    expect((await gate(event, 'system.setSettings', { runsDir: '/models/llama' })).ok).toBe(false);
+    expect(await dialogGate(event, 'openRunsFolder', undefined)).toEqual({ ok: true, value: '/big-disk/runs' });
+    expect((await gate(event, 'system.setSettings', { runsDir: '/big-disk/runs' })).ok).toBe(true);
+    expect((await gate(event, 'system.setSettings', { theme: 'dark' })).ok).toBe(true);
   });
 
   it('the app’s own folders (data, runs) are standing grants; requests without paths are untouched', async () => {

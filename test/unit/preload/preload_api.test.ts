@@ -24,7 +24,7 @@ describe('the preload bridge', () => {
   it('exposes exactly the listed verbs, frozen', () => {
     const api = createPreloadApi(fakeIpc().ipc, webUtils);
     expect(Object.keys(api).sort()).toEqual([...BRIDGE_KEYS].sort());
-    expect([...BRIDGE_KEYS].sort()).toEqual(['call', 'openDataset', 'openModelFolder', 'pathForFile', 'saveExportPath', 'subscribe']);
+    expect([...BRIDGE_KEYS].sort()).toEqual(['call', 'openDataset', 'openModelFolder', 'openRunsFolder', 'pathForFile', 'saveExportPath', 'subscribe']);
     expect(Object.isFrozen(api)).toBe(true);
     for (const k of BRIDGE_KEYS) expect(typeof api[k]).toBe('function');
   });

@@ -20,7 +20,7 @@ describe('the preload bundle', () => {
     const exposed: Record<string, unknown> = {};
     const electron = {
       contextBridge: { exposeInMainWorld: (key: string, api: unknown) => (exposed[key] = api) },
-      ipcRenderer: { invoke: async () => ({ ok: true, value: 1 }), on: () => {}, removeListener: () => {} },
+      ipcRenderer: { invoke: async () => ({ ok: true, value: 1 }), send: () => {}, on: () => {}, removeListener: () => {} },
       webUtils: { getPathForFile: () => '/f' },
     };
     const require = (name: string) => {
@@ -29,6 +29,6 @@ describe('the preload bundle', () => {
     };
     runInNewContext(code, { require, module: { exports: {} }, exports: {}, console });
     expect(Object.keys(exposed)).toEqual(['sps']);
-    expect(Object.keys(exposed.sps as object).sort()).toEqual(['call', 'openDataset', 'openModelFolder', 'pathForFile', 'saveExportPath', 'subscribe']);
+    expect(Object.keys(exposed.sps as object).sort()).toEqual(['call', 'openDataset', 'openModelFolder', 'openRunsFolder', 'pathForFile', 'saveExportPath', 'subscribe']);
   }, 60_000);
 });
