@@ -132,7 +132,7 @@ function folder(shape: BenchShape, dtype: 'F32' | 'BF16', log: (s: string) => vo
 function cases(flags: Set<string>, only: string | undefined, log: (s: string) => void): Case[] {
   const want = (g: string) => (only ? only.split(',').includes(g) : g !== 'q7' || flags.has('--scale'));
   const out: Case[] = [];
-  const both = (warmup: number, steps: number) => [
+  const both = (warmup: number, steps: number): Case['ours'] => [
     { name: 'keep-everything', job: { strategy: 'keep' as const, warmup, steps } },
     { name: 'layer-wise', job: { strategy: 'layerwise' as const, warmup, steps } },
   ];
@@ -151,19 +151,18 @@ function cases(flags: Set<string>, only: string | undefined, log: (s: string) =>
           { name: 'layer-wise, arena off', job: { strategy: 'layerwise' as const, cpuMemArena: false, warmup: 1, steps: 2 } },
         ]
       : [];
-    out.push({ group: 'smol', w: { model: 'SmolLM2-135M f32', dir, batch: 8, seqLen: 128, virtualTokens: 20, labels: 32 }, ours: [...both(1, 3), ...levers], peft: true, steps: 3, timeoutMs: 600_000 });
-    out.push({ group: 'smol', w: { model: 'SmolLM2-135M f32', dir, batch: 8, seqLen: 128, virtualTokens: 20, labels: 'all' }, ours: both(1, 2), peft: true, steps: 2, timeoutMs: 600_000 });
+    out.push({ group: 'smol', w: { model: 'SmolLM2-135M f32', dir, batch: 8, seqLen: 128, virtualTokens: 20, labels: 32 }, ours: [...both(0, 2), ...levers], peft: true, steps: 2, timeoutMs: 900_000 });
+    out.push({ group: 'smol', w: { model: 'SmolLM2-135M f32', dir, batch: 8, seqLen: 128, virtualTokens: 20, labels: 'all' }, ours: [{ name: 'layer-wise', job: { strategy: 'layerwise', warmup: 0, steps: 1 } }], peft: true, steps: 1, timeoutMs: 900_000 });
   }
   if (want('q05')) {
     const f32 = folder(QWEN05_SHAPE, 'F32', log);
     const bf16 = folder(QWEN05_SHAPE, 'BF16', log);
-    out.push({ group: 'q05', w: { model: 'Qwen2.5-0.5B f32', dir: f32, batch: 4, seqLen: 90, virtualTokens: 20, labels: 'all' }, ours: both(1, 2), peft: true, steps: 2, timeoutMs: 900_000 });
-    out.push({ group: 'q05', w: { model: 'Qwen2.5-0.5B bf16', dir: bf16, batch: 4, seqLen: 90, virtualTokens: 20, labels: 'all' }, ours: both(1, 2), peft: false, peftFrom: 'Qwen2.5-0.5B f32', steps: 2, timeoutMs: 900_000 });
-    out.push({ group: 'q05', w: { model: 'Qwen2.5-0.5B bf16', dir: bf16, batch: 4, seqLen: 90, virtualTokens: 20, labels: 32 }, ours: [{ name: 'layer-wise', job: { strategy: 'layerwise', warmup: 1, steps: 2 } }], peft: true, steps: 2, timeoutMs: 900_000 });
+    out.push({ group: 'q05', w: { model: 'Qwen2.5-0.5B f32', dir: f32, batch: 4, seqLen: 90, virtualTokens: 20, labels: 'all' }, ours: both(0, 1), peft: true, steps: 1, timeoutMs: 1_200_000 });
+    out.push({ group: 'q05', w: { model: 'Qwen2.5-0.5B bf16', dir: bf16, batch: 4, seqLen: 90, virtualTokens: 20, labels: 'all' }, ours: [{ name: 'layer-wise', job: { strategy: 'layerwise', warmup: 0, steps: 1 } }], peft: false, peftFrom: 'Qwen2.5-0.5B f32', steps: 1, timeoutMs: 1_200_000 });
   }
   if (want('q15')) {
     const bf16 = folder(QWEN15_SHAPE, 'BF16', log);
-    out.push({ group: 'q15', w: { model: 'Qwen2.5-1.5B bf16', dir: bf16, batch: 4, seqLen: 128, virtualTokens: 20, labels: 'all' }, ours: [{ name: 'layer-wise', job: { strategy: 'layerwise', warmup: 0, steps: 3 } }], peft: true, steps: 2, timeoutMs: 1_800_000 });
+    out.push({ group: 'q15', w: { model: 'Qwen2.5-1.5B bf16', dir: bf16, batch: 4, seqLen: 128, virtualTokens: 20, labels: 'all' }, ours: [{ name: 'layer-wise', job: { strategy: 'layerwise', warmup: 0, steps: 2 } }], peft: true, steps: 1, timeoutMs: 2_400_000 });
   }
   if (want('q7')) {
     const bf16 = folder(QWEN7_SHAPE, 'BF16', log);
@@ -206,7 +205,7 @@ async function main(): Promise<void> {
   if (!flags.has('--no-peft') && !flags.has('--quick') && !withPeft) log('(python3 with torch + transformers + peft not found: PEFT columns are empty)');
 
   const all = cases(flags, only, log);
-  const done: { c: Case; ours: { name: string; o: Outcome<OursResult> }[]; peft?: Outcome<PeftResult> }[] = [];
+  const done: Done = [];
   for (const c of all) {
     const entry: (typeof done)[number] = { c, ours: [] };
     done.push(entry);
@@ -221,6 +220,8 @@ async function main(): Promise<void> {
       entry.peft = spawnPeft('PEFT', c.w, c.steps, c.timeoutMs);
       if (!entry.peft.ok) log(`  FAILED: ${entry.peft.error}`);
     }
+    // Written after every case, so a long run that is stopped keeps what it measured.
+    writeResults(done, flags, t0, only);
   }
 
   const peftFor = (c: Case): Outcome<PeftResult> | undefined => {
@@ -265,6 +266,14 @@ async function main(): Promise<void> {
   for (const f of failures) console.log(`\n! ${f.label} failed: ${f.error}`);
   console.log(`\nmachine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GB; 1-minute load average is printed per row (load/cores = load before the run / cores our process used while timed).`);
 
+  const file = writeResults(done, flags, t0, only);
+  console.log(`wrote ${file} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+type Done = { c: Case; ours: { name: string; o: Outcome<OursResult> }[]; peft?: Outcome<PeftResult> }[];
+
+function writeResults(done: Done, flags: Set<string>, t0: number, only?: string): string {
   const ortVersion = (JSON.parse(readFileSync(join(repoRoot, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')) as { version: string }).version;
   const json = {
     date: new Date().toISOString(),
@@ -273,9 +282,9 @@ async function main(): Promise<void> {
     cases: done.map(({ c, ours, peft }) => ({ workload: { ...c.w, dir: undefined }, ours: ours.map(({ name, o }) => ({ name, ...o })), peft: peft ?? null, peftFrom: c.peftFrom ?? null })),
     totalSeconds: (performance.now() - t0) / 1000,
   };
-  writeFileSync(join(resultsDir, 'train-step.json'), `${JSON.stringify(json, null, 2)}\n`);
-  console.log(`wrote ${join(resultsDir, 'train-step.json')} (${json.totalSeconds.toFixed(0)} s)`);
-  if (failures.length > 0) process.exitCode = 1;
+  const name = flags.has('--quick') ? 'train-step.quick.json' : only ? `train-step.${only.replace(/,/g, '-')}.json` : 'train-step.json';
+  writeFileSync(join(resultsDir, name), `${JSON.stringify(json, null, 2)}\n`);
+  return join(resultsDir, name);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -73,7 +73,14 @@ export const REQUEST_VALIDATORS: Record<Method, Check> = {
   'models.list': empty,
   'models.add': shape({ path: 'string' }),
   'models.inspect': shape({ path: 'string' }),
-  'models.remove': byId,
+  'models.remove': shape({ id: 'string', deleteFiles: 'boolean?' }),
+  'models.catalogue': empty,
+  'models.pull': shape({ repoId: 'string', revision: 'string?' }),
+  'models.cancelPull': shape({ pullId: 'string' }),
+  'models.pulls': empty,
+  'models.hubToken': empty,
+  'models.setHubToken': shape({ token: 'string' }),
+  'models.clearHubToken': empty,
   'datasets.preview': shape({ path: 'string', limit: 'number?' }),
   'datasets.validate': shape({ job: 'job' }),
   'datasets.templatePreview': shape({ job: 'job', limit: 'number?' }),
@@ -94,6 +101,14 @@ export const REQUEST_VALIDATORS: Record<Method, Check> = {
   'exports.export': shape({ id: 'string', format: 'format', checkpoint: 'checkpoint?', out: 'string?' }),
   'exports.import': shape({ path: 'string', expectDim: 'number?' }),
 };
+
+/** Every method of the API (Record<Method, Check> above forces one validator per method). */
+export const METHODS: readonly Method[] = Object.keys(REQUEST_VALIDATORS) as Method[];
+
+/** A method of the API: an own key of the validator table (so "constructor" is not one). */
+export function isMethod(name: string): name is Method {
+  return Object.hasOwn(REQUEST_VALIDATORS, name);
+}
 
 export function validateRequest(method: string, req: unknown): string[] {
   const check = Object.hasOwn(REQUEST_VALIDATORS, method) ? REQUEST_VALIDATORS[method as Method] : undefined;

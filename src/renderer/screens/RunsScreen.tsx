@@ -86,7 +86,7 @@ export function RunsScreen() {
                       {r.step}/{r.totalSteps}
                     </span>
                   </td>
-                  <td data-testid="run-best">{r.best ? `${r.best.metric} ${formatMetric(r.best.value)} @ ${r.best.step}` : '—'}</td>
+                  <td data-testid="run-best">{r.best ? `${r.best.metric} ${formatMetric(r.best.value)} @ ${r.best.step}${r.best.scope ? ` (${r.best.scope})` : ''}` : '—'}</td>
                   <td className="small">{new Date(r.createdAt).toLocaleString()}</td>
                 </tr>
               ))}

@@ -1,6 +1,7 @@
 import { useStore } from 'zustand';
 import type { ApiClient } from '../../shared/api';
 import { useStores } from '../api/context';
+import { createHubStore, type HubState } from './hub';
 import { createModelsStore, type ModelsState } from './models';
 import { createMonitorStore, type MonitorState } from './monitor';
 import { createResultsStore, type ResultsState } from './results';
@@ -11,10 +12,13 @@ import { createWizardStore, type WizardState } from './wizard';
 
 /** One zustand store per screen, all fed by the same API client. */
 export function createStores(api: ApiClient) {
+  const models = createModelsStore(api);
   const stores = {
     ui: createUiStore(),
     settings: createSettingsStore(api),
-    models: createModelsStore(api),
+    models,
+    // A finished download shows up in the model list.
+    hub: createHubStore(api, () => void models.getState().load()),
     wizard: createWizardStore(api),
     runs: createRunsStore(api),
     monitor: createMonitorStore(api),
@@ -28,6 +32,7 @@ export function createStores(api: ApiClient) {
           stores.monitor.getState().onChanged(run);
         }),
         api.subscribe('inference.token', (p) => stores.results.getState().onToken(p)),
+        api.subscribe('models.pull', (p) => stores.hub.getState().onPull(p)),
       ];
       return () => offs.forEach((off) => off());
     },
@@ -40,6 +45,7 @@ export type Stores = ReturnType<typeof createStores>;
 export const useUi = <T,>(sel: (s: UiState) => T): T => useStore(useStores().ui, sel);
 export const useSettings = <T,>(sel: (s: SettingsState) => T): T => useStore(useStores().settings, sel);
 export const useModels = <T,>(sel: (s: ModelsState) => T): T => useStore(useStores().models, sel);
+export const useHub = <T,>(sel: (s: HubState) => T): T => useStore(useStores().hub, sel);
 export const useWizard = <T,>(sel: (s: WizardState) => T): T => useStore(useStores().wizard, sel);
 export const useRuns = <T,>(sel: (s: RunsState) => T): T => useStore(useStores().runs, sel);
 export const useMonitor = <T,>(sel: (s: MonitorState) => T): T => useStore(useStores().monitor, sel);

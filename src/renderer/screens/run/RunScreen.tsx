@@ -143,6 +143,7 @@ export function RunScreen({ id }: { id: string }) {
           {d.best && (
             <span data-testid="run-best-metric">
               best {d.best.metric} {formatMetric(d.best.value)} @ {d.best.step}
+              {d.best.scope && ` (${d.best.scope})`}
             </span>
           )}
           {live.baseline && <span data-testid="run-baseline">zero-shot {metric} {formatMetric(live.baseline[metric])}</span>}

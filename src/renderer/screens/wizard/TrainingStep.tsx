@@ -201,6 +201,16 @@ export function TrainingStep() {
           </label>
           <NumberField label="Weight decay" value={t.weightDecay} onChange={(v) => setT('weightDecay', v as number)} error={errors['training.weightDecay']} testId="field-weight-decay" />
           <NumberField label="Gradient clipping (max norm)" value={t.maxGradNorm} onChange={(v) => setT('maxGradNorm', v as number)} error={errors['training.maxGradNorm']} testId="field-clip" />
+          {job.task.kind === 'generation' && (
+            <NumberField
+              label="Generation metrics during training on (examples; empty = all)"
+              value={t.generationEvalExamples}
+              onChange={(v) => setT('generationEvalExamples', v)}
+              error={errors['training.generationEvalExamples']}
+              testId="field-generation-eval-examples"
+              hint="Exact match and token F1 need a generation per example; a cap speeds up evaluations during training. The last evaluation always uses every example."
+            />
+          )}
           <NumberField label="Checkpoint every (steps)" value={t.checkpointEvery} onChange={(v) => setT('checkpointEvery', v as number)} error={errors['training.checkpointEvery']} testId="field-checkpoint-every" />
           <label className="field">
             <span>Metric for the best checkpoint</span>

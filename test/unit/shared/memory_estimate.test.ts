@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { estimateTrainMemory, planTrainMemory, stepShapeOf, type MemoryShape } from '../../../src/shared/memory_estimate.js';
+
+function shape(h: number, L: number, H: number, KV: number, hd: number, I: number, V: number, tied: boolean, bytesPerParam: number): MemoryShape {
+  const layer = h * H * hd + 2 * h * KV * hd + H * hd * h + 3 * h * I;
+  return { hiddenSize: h, numLayers: L, numHeads: H, numKvHeads: KV, headDim: hd, intermediateSize: I, vocabSize: V, tiedEmbeddings: tied, storedBytesPerParam: bytesPerParam, parameters: L * layer + V * h * (tied ? 1 : 2) };
+}
+
+const SMOL = shape(576, 30, 9, 3, 64, 1536, 49152, true, 4);
+const QWEN05_BF16 = shape(896, 24, 14, 2, 64, 4864, 151936, true, 2);
+const QWEN7_BF16 = shape(3584, 28, 28, 4, 128, 18944, 152064, false, 2);
+const GB = 2 ** 30;
+
+describe('memory estimate', () => {
+  it('keep-everything grows with layers × batch; layer-wise holds one layer and L hidden states', () => {
+    const w = { batch: 8, seqLen: 128, virtualTokens: 20, labelRows: 256 };
+    const keep = estimateTrainMemory(SMOL, { ...w, strategy: 'keep', prepack: true });
+    const lw = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise' });
+    expect(lw.totalBytes).toBeLessThan(keep.totalBytes / 4);
+    const deeper = { ...SMOL, numLayers: 60 };
+    const keepDeeper = estimateTrainMemory(deeper, { ...w, strategy: 'keep', prepack: true });
+    const lwDeeper = estimateTrainMemory(deeper, { ...w, strategy: 'layerwise' });
+    expect(keepDeeper.activationBytes).toBeCloseTo(2 * keep.activationBytes, -3);
+    // Layer-wise: only the saved hidden states grow with depth (B·T·d floats per layer).
+    expect(lwDeeper.activationBytes - lw.activationBytes).toBeCloseTo(30 * 8 * 148 * 576 * 4, -3);
+  });
+
+  it('half weights: keep-everything adds a float32 copy, layer-wise does not hold the model', () => {
+    const w = { batch: 4, seqLen: 90, virtualTokens: 20, labelRows: 356 };
+    const f32 = { ...QWEN05_BF16, storedBytesPerParam: 4 };
+    expect(estimateTrainMemory(QWEN05_BF16, { ...w, strategy: 'keep' }).weightBytes).toBeGreaterThan(estimateTrainMemory(f32, { ...w, strategy: 'keep' }).weightBytes);
+    const lw = estimateTrainMemory(QWEN7_BF16, { batch: 1, seqLen: 64, virtualTokens: 20, labelRows: 63, strategy: 'layerwise' });
+    expect(lw.weightBytes).toBeLessThan(0.3 * QWEN7_BF16.parameters * 2);
+  });
+
+  it('the chunked head bounds the logits whatever the number of labelled rows', () => {
+    const a = estimateTrainMemory(QWEN05_BF16, { batch: 4, seqLen: 90, virtualTokens: 20, labelRows: 356, strategy: 'layerwise' });
+    const b = estimateTrainMemory(QWEN05_BF16, { batch: 64, seqLen: 90, virtualTokens: 20, labelRows: 64 * 89, strategy: 'layerwise' });
+    expect(b.logitBytes).toBe(a.logitBytes);
+  });
+
+  it('plans keep-everything while it takes under a quarter of the free memory, layer-wise otherwise, and says when even that does not fit', () => {
+    const w = stepShapeOf('classification', 8, 128, 20);
+    expect(planTrainMemory(SMOL, w, { freeBytes: 64 * GB, totalBytes: 64 * GB }).strategy).toBe('keep');
+    const tight = planTrainMemory(SMOL, w, { freeBytes: 8 * GB, totalBytes: 16 * GB });
+    expect(tight).toMatchObject({ strategy: 'layerwise', fits: true });
+    const big = planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 20 * GB, totalBytes: 24 * GB });
+    expect(big).toMatchObject({ strategy: 'layerwise', fits: true });
+    expect(planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 2 * GB, totalBytes: 24 * GB }).fits).toBe(false);
+  });
+
+  it('label rows follow the task', () => {
+    expect(stepShapeOf('lm', 4, 100, 10).labelRows).toBe(400);
+    expect(stepShapeOf('generation', 4, 100, 10).labelRows).toBe(200);
+    expect(stepShapeOf('classification', 4, 100, 10).labelRows).toBe(16);
+  });
+});
