@@ -7,6 +7,7 @@ import { exportsService } from './exports.js';
 import { inferenceService } from './inference.js';
 import { jobsService } from './jobs/index.js';
 import { modelsService } from './models.js';
+import { sweepsService } from './sweeps.js';
 import { systemService } from './system.js';
 import { uploadsService } from './uploads.js';
 
@@ -40,11 +41,13 @@ export function createServices(opts: ServicesOptions): Services {
   // Every namespace resolves and checks run ids the same way (pattern, existence).
   const resolveRun = (id: string): string => jobs.resolve(id);
   const inference = inferenceService(ctx, resolveRun);
+  const sweeps = sweepsService(ctx, (id, dir) => jobs.adopt(id, dir));
   const models = modelsService(ctx);
   const libraryRoots = () => models.library.roots();
   let interrupted: string[] = [];
   try {
     interrupted = jobs.markInterrupted();
+    sweeps.markInterrupted();
   } catch {
     // An unreadable settings file: jobs.list reports it on first use.
   }
@@ -54,6 +57,7 @@ export function createServices(opts: ServicesOptions): Services {
     ...datasetsService(ctx),
     ...uploadsService(ctx),
     ...jobs.handlers,
+    ...sweeps.handlers,
     ...inference.handlers,
     ...exportsService(ctx, resolveRun),
   };
@@ -71,7 +75,7 @@ export function createServices(opts: ServicesOptions): Services {
     shutdown: () =>
       (closed ??= (async () => {
         await inference.shutdown();
-        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), ctx.inference.shutdown(), models.pulls.shutdown()]);
+        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), sweeps.shutdown(opts.shutdownTimeoutMs ?? 10_000), ctx.inference.shutdown(), models.pulls.shutdown()]);
       })()),
   };
 }

@@ -5,6 +5,8 @@
  */
 import type { DeviceKind, JobConfig, TaskKind } from './job.js';
 import type { SampleInfo } from './sample_job.js';
+import type { SweepConfig } from './sweep.js';
+import type { SweepDetail, SweepEvent, SweepPlan, SweepSummary } from './sweep_state.js';
 import type { RunStatus, SerializedError, TrainingEvent } from './training_events.js';
 import type { MemoryShape } from './memory_estimate.js';
 
@@ -235,12 +237,23 @@ export interface ApiMethods {
   'inference.classify': { req: { id: string; text: string }; res: { prediction: string; scores: Record<string, number> } };
   'exports.export': { req: { id: string; format: ExportFormat; checkpoint?: 'best' | 'final'; out?: string }; res: { path: string; files: string[] } };
   'exports.import': { req: { path: string; expectDim?: number }; res: { numVirtualTokens: number; dim: number } };
+  /** The trials and rung schedule a sweep config gives, without creating anything (wizard estimate). */
+  'sweeps.plan': { req: { config: SweepConfig }; res: SweepPlan };
+  /** Creates a sweep folder and starts it (sweeps run one at a time; later ones wait). */
+  'sweeps.create': { req: { config: SweepConfig; name?: string }; res: SweepSummary };
+  'sweeps.list': { req: Record<string, never>; res: SweepSummary[] };
+  'sweeps.get': { req: { id: string }; res: SweepDetail };
+  /** The running trial checkpoints and the sweep stops; sweeps.resume continues it. */
+  'sweeps.cancel': { req: { id: string }; res: { ok: boolean } };
+  'sweeps.resume': { req: { id: string }; res: SweepSummary };
 }
 
 /** Events pushed to the renderer. */
 export interface ApiEvents {
   'jobs.event': { id: string; event: TrainingEvent };
   'jobs.changed': { run: RunSummary };
+  'sweeps.event': { id: string; event: SweepEvent };
+  'sweeps.changed': { sweep: SweepSummary };
   'models.pull': PullStatus;
   'inference.token': { streamId: string; token?: number; delta?: string; done?: { stopped: boolean; text: string; ids: number[] }; error?: SerializedError };
 }
@@ -265,7 +278,7 @@ export type ApiHandlers = { [M in Method]: (req: Req<M>) => Promise<Res<M>> };
 /** Every method, in the contract's order: the keys of the validator table (which the compiler keeps complete). */
 export { METHODS } from './api_validate.js';
 
-export const EVENTS: readonly EventName[] = ['jobs.event', 'jobs.changed', 'models.pull', 'inference.token'];
+export const EVENTS: readonly EventName[] = ['jobs.event', 'jobs.changed', 'sweeps.event', 'sweeps.changed', 'models.pull', 'inference.token'];
 
 /** The error a caller sees when a call fails: the engine's SpsError fields, plain. */
 export class ApiError extends Error {

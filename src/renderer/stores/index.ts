@@ -7,6 +7,8 @@ import { createMonitorStore, type MonitorState } from './monitor';
 import { createResultsStore, type ResultsState } from './results';
 import { createRunsStore, type RunsState } from './runs';
 import { createSettingsStore, type SettingsState } from './settings';
+import { createSweepDraftStore, type SweepDraftState } from './sweep_draft';
+import { createSweepsStore, type SweepsState } from './sweeps';
 import { createUiStore, type UiState } from './ui';
 import { createWizardStore, type WizardState } from './wizard';
 
@@ -23,6 +25,8 @@ export function createStores(api: ApiClient) {
     runs: createRunsStore(api),
     monitor: createMonitorStore(api),
     results: createResultsStore(api),
+    sweepDraft: createSweepDraftStore(api),
+    sweeps: createSweepsStore(api),
     /** Subscribes the stores to the API's event streams; returns the unsubscribe. */
     connect: (): (() => void) => {
       const offs = [
@@ -31,6 +35,8 @@ export function createStores(api: ApiClient) {
           stores.runs.getState().upsert(run);
           stores.monitor.getState().onChanged(run);
         }),
+        api.subscribe('sweeps.event', ({ id, event }) => stores.sweeps.getState().onEvent(id, event)),
+        api.subscribe('sweeps.changed', ({ sweep }) => stores.sweeps.getState().onChanged(sweep)),
         api.subscribe('inference.token', (p) => stores.results.getState().onToken(p)),
         api.subscribe('models.pull', (p) => stores.hub.getState().onPull(p)),
       ];
@@ -49,4 +55,6 @@ export const useHub = <T,>(sel: (s: HubState) => T): T => useStore(useStores().h
 export const useWizard = <T,>(sel: (s: WizardState) => T): T => useStore(useStores().wizard, sel);
 export const useRuns = <T,>(sel: (s: RunsState) => T): T => useStore(useStores().runs, sel);
 export const useMonitor = <T,>(sel: (s: MonitorState) => T): T => useStore(useStores().monitor, sel);
+export const useSweepDraft = <T,>(sel: (s: SweepDraftState) => T): T => useStore(useStores().sweepDraft, sel);
+export const useSweeps = <T,>(sel: (s: SweepsState) => T): T => useStore(useStores().sweeps, sel);
 export const useResults = <T,>(sel: (s: ResultsState) => T): T => useStore(useStores().results, sel);
