@@ -1,3 +1,4 @@
+import { EVALUATION_COUNTS, generationScope } from '../shared/metric_format.js';
 import type { TrainingEvent } from '../shared/training_events.js';
 import type { CliIO } from './io.js';
 
@@ -11,11 +12,16 @@ function duration(s: number): string {
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }
 
-function metricsLine(m: Record<string, unknown>): string {
-  return Object.entries(m)
-    .filter(([, v]) => typeof v === 'number')
+const COUNTS: ReadonlySet<string> = new Set(EVALUATION_COUNTS);
+
+/** The numeric metrics, and on how many examples generation was scored when not on all. */
+export function metricsLine(m: Record<string, unknown>): string {
+  const line = Object.entries(m)
+    .filter(([k, v]) => typeof v === 'number' && !COUNTS.has(k))
     .map(([k, v]) => `${k}=${fmt(v as number)}`)
     .join(' ');
+  const scope = generationScope(m);
+  return scope ? `${line} (exact_match, token_f1 ${scope})` : line;
 }
 
 /**

@@ -29,6 +29,12 @@ export type SpsErrorCode =
   | 'SHAPE_ERROR'
   | 'PROVIDER_UNAVAILABLE'
   | 'INVALID_ARGUMENT'
+  /** Hugging Face Hub downloads: the Hub refused or failed, a gated repo, a bad checksum, no room, cancelled. */
+  | 'HUB_ERROR'
+  | 'ACCESS_DENIED'
+  | 'CHECKSUM_MISMATCH'
+  | 'DISK_FULL'
+  | 'CANCELLED'
   | 'WORKER_CRASHED'
   | 'PATH_NOT_ALLOWED'
   | 'RUN_LOCKED'
@@ -72,13 +78,23 @@ function formatMessage(message: string, loc: ErrorLocation | undefined, hint: st
 }
 
 /**
+ * An SpsError, also one from another copy of this module (a bundle, a worker): the same name
+ * and fields.
+ */
+export function isSpsError(err: unknown): err is SpsError {
+  if (err instanceof SpsError) return true;
+  if (!(err instanceof Error) || err.name !== 'SpsError') return false;
+  const e = err as Error & { code?: unknown; location?: unknown; hint?: unknown };
+  return typeof e.code === 'string' && (e.location === undefined || typeof e.location === 'object') && (e.hint === undefined || typeof e.hint === 'string');
+}
+
+/**
  * Any thrown value as the plain error a transport or a process boundary carries (SpsError
  * fields; anything else is INTERNAL: a bug, not something the user did).
  */
 export function serializeError(err: unknown): { code: string; message: string; location?: ErrorLocation; hint?: string } {
-  if (err instanceof SpsError) {
-    const j = err.toJSON();
-    return { code: j.code, message: j.message, ...(j.location ? { location: j.location } : {}), ...(j.hint ? { hint: j.hint } : {}) };
+  if (isSpsError(err)) {
+    return { code: err.code, message: err.message, ...(err.location ? { location: { ...err.location } } : {}), ...(err.hint ? { hint: err.hint } : {}) };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'INTERNAL', message: message || 'unexpected error', hint: 'this is a bug in Soft Prompt Studio; the log may say more' };

@@ -59,6 +59,12 @@ export interface JobConfig {
     /** Append the tokenizer's end-of-sequence token to each output. */
     appendEos: boolean;
     evalBatchSize: number;
+    /**
+     * Generation tasks: exact match / token F1 during training on the first N validation
+     * examples only, for speed (absent: every example). Shown as "on N of M examples"; the
+     * last evaluation, `sps eval` and `sps infer --data` always use every example.
+     */
+    generationEvalExamples?: number;
   };
   device: DeviceKind;
   /**
@@ -231,6 +237,7 @@ export function validateJob(value: unknown, opts: { unknownFields?: 'refuse' | '
   num(t, 'training', 'seed', 0, 2 ** 32 - 1, true);
   num(t, 'training', 'maxConsecutiveSkips', 1, 1e9, true);
   num(t, 'training', 'evalBatchSize', 1, 65536, true);
+  num(t, 'training', 'generationEvalExamples', 1, 1e9, true, false);
   known(t, 'training', 'appendEos', 'metric');
   if (typeof t.appendEos !== 'boolean') err('training.appendEos', 'must be true or false');
   if (t.metric !== undefined && typeof t.metric !== 'string') err('training.metric', 'must be a metric name');

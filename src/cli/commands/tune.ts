@@ -30,6 +30,8 @@ Training:
   --lr LR (0.03)  --steps N | --epochs N  --batch B (8)  --grad-accum K (1)  --warmup-ratio R (0.06)
   --schedule constant|linear|cosine (linear)  --weight-decay W (0)  --max-grad-norm G (1)
   --max-length L (256)  --eval-every N (50)  --checkpoint-every N (50)  --patience P (0: off)
+  --generation-eval-examples N  exact match / token F1 during training on the first N
+                         validation examples only (default: all; the last evaluation uses all)
   --metric NAME (accuracy / val_loss)  --seed S (42)  --append-eos  --device cpu|webgpu|cuda|webgpu-software (cpu)
   --precision auto|fp32|fp16 (auto: fp16 on a GPU with half-precision support, else fp32)
 Output:
@@ -58,6 +60,7 @@ const FLAGS = {
   config: { type: 'string' },
   model: { type: 'string' },
   'val-fraction': { type: 'string' },
+  'generation-eval-examples': { type: 'string' },
   'virtual-tokens': { type: 'string' },
   init: { type: 'string' },
   'init-text': { type: 'string' },
@@ -171,6 +174,9 @@ export function jobFromFlags(v: Values): JobConfig {
       seed: num(v.seed, 'seed') ?? bt.seed ?? d.training.seed,
       appendEos: (v['append-eos'] as boolean | undefined) ?? bt.appendEos ?? d.training.appendEos,
       ...((v.metric ?? bt.metric) ? { metric: (v.metric as string | undefined) ?? bt.metric! } : {}),
+      ...((v['generation-eval-examples'] ?? bt.generationEvalExamples) !== undefined
+        ? { generationEvalExamples: num(v['generation-eval-examples'], 'generation-eval-examples') ?? bt.generationEvalExamples! }
+        : {}),
     },
     device: ((v.device as string | undefined) ?? base?.device ?? d.device) as JobConfig['device'],
     ...((v.precision ?? base?.precision) ? { precision: ((v.precision as string | undefined) ?? base?.precision) as PrecisionKind } : {}),

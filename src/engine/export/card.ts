@@ -1,4 +1,5 @@
 import type { JobConfig } from '../../shared/job.js';
+import { EVALUATION_COUNTS, formatMetric, generationScope } from '../../shared/metric_format.js';
 import type { VirtualTokenNeighbours } from '../inference/nearest_tokens.js';
 import type { RunJobFile } from '../tuning/run.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
@@ -63,14 +64,10 @@ export function summariseMetrics(records: readonly Record<string, unknown>[]): M
   return s;
 }
 
-/** Numbers as the card prints them: integers as is, others with 4 decimals; null/NaN as "n/a". */
-export function formatMetric(v: unknown): string {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return 'n/a';
-  if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(3);
-}
+/** Numbers as the app writes them everywhere; a missing value is "n/a" in the card. */
+const metricText = (v: unknown): string => formatMetric(v, 'n/a');
 
-const NOT_METRICS = new Set(['kind', 'step', 'best', 'labels', 'confusion_matrix', 'totalSteps', 'epoch']);
+const NOT_METRICS = new Set<string>(['kind', 'step', 'best', 'labels', 'confusion_matrix', 'totalSteps', 'epoch', ...EVALUATION_COUNTS]);
 
 export function renderPromptCard(c: PromptCardInput): string {
   const { job, fingerprints } = c.run;
@@ -206,10 +203,16 @@ function metricsLines(m: MetricsSummary): string[] {
     lines.push('No evaluation was recorded for this run.');
   } else {
     lines.push(`| Metric | ${cols.map(([h]) => h).join(' | ')} |`, `| --- | ${cols.map(() => '---:').join(' | ')} |`);
-    for (const name of names) lines.push(`| ${code(name)} | ${cols.map(([, r]) => (r ? formatMetric(r[name]) : '—')).join(' | ')} |`);
+    for (const name of names) lines.push(`| ${code(name)} | ${cols.map(([, r]) => (r ? metricText(r[name]) : '—')).join(' | ')} |`);
+    // Generation metrics computed on part of the validation set say so, per column.
+    const partial = cols.flatMap(([h, r]) => {
+      const scope = generationScope(r);
+      return scope ? [`${h}: exact match and token F1 ${scope}`] : [];
+    });
+    if (partial.length > 0) lines.push('', `${partial.join('; ')}.`);
   }
   const train: string[] = [];
-  if (m.lastTrain) train.push(`last training loss ${formatMetric(m.lastTrain.loss)} at step ${String(m.lastTrain.step)}`);
+  if (m.lastTrain) train.push(`last training loss ${metricText(m.lastTrain.loss)} at step ${String(m.lastTrain.step)}`);
   train.push(`${m.evaluations} evaluation(s)`, `${m.skippedSteps} skipped (non-finite) step(s)`);
   lines.push('', `Training: ${train.join('; ')}.`);
   const cm = (m.best ?? m.final)?.confusion_matrix;

@@ -13,13 +13,11 @@ import { stopTokenIds } from './stop_tokens.js';
 /** One evaluated example: what went in, what was expected, what the model said (the API's shape). */
 export type Prediction = PredictionDTO;
 
-/** Greedy generations are scored for at most this many examples (each costs a few passes). */
-export const MAX_GENERATION_EXAMPLES = 32;
-
 /**
  * The run's evaluation with its per-example predictions: `file` (read exactly as the run's
  * validation data, with its template and labels) or, without it, the run's own validation
- * data. The metrics are the trainer's evaluation for the same prompt, to the last digit.
+ * data. The metrics are the trainer's evaluation for the same prompt, to the last digit, on
+ * every example (a training-time cap on generation metrics does not apply here).
  */
 export async function predictExamples(jobModel: LoadedModel, job: JobConfig, prompt: SoftPrompt, file?: string): Promise<{ metrics: Metrics; examples: Prediction[] }> {
   const model = modelForJob(jobModel, job);
@@ -33,7 +31,7 @@ export async function predictExamples(jobModel: LoadedModel, job: JobConfig, pro
       ...(data.labels ? { labels: data.labels } : {}),
       ...(data.verbalizerIds ? { verbalizerIds: data.verbalizerIds } : {}),
       batchSize: job.training.evalBatchSize,
-      maxGenerationExamples: MAX_GENERATION_EXAMPLES,
+      // Every example of the file: this is the number `sps eval` / `sps infer --data` report.
       stopTokenIds: stopTokenIds(model),
     };
     const r = await evaluateWithDetails(ctx, scorer, gen, prompt);

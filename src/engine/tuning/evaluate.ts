@@ -13,8 +13,12 @@ export interface EvalContext {
   labels?: readonly string[];
   verbalizerIds?: readonly number[][];
   batchSize: number;
-  /** Greedy generations scored for exact match / token F1 (each costs a few forward passes). */
-  maxGenerationExamples: number;
+  /**
+   * Generation: score exact match / token F1 on the first N validation examples only (each
+   * costs a few forward passes). Absent: every example. The metrics then say how many were
+   * scored (generation_examples of validation_examples).
+   */
+  maxGenerationExamples?: number;
   stopTokenIds: readonly number[];
 }
 
@@ -49,7 +53,7 @@ export interface EvalDetails {
   metrics: Metrics;
   /** Classification: the predicted label index of each validation example. */
   predictions?: number[];
-  /** Generation: the greedy tokens of the first `maxGenerationExamples` examples. */
+  /** Generation: the greedy tokens of the examples scored (all, or the first `maxGenerationExamples`). */
   generations?: number[][];
 }
 
@@ -75,7 +79,7 @@ export async function evaluateWithDetails(ctx: EvalContext, scorer: ScoreRunner,
     details.predictions = pred;
   }
   if (ctx.kind === 'generation' && generator) {
-    const sample = ctx.validation.slice(0, ctx.maxGenerationExamples);
+    const sample = ctx.maxGenerationExamples === undefined ? ctx.validation : ctx.validation.slice(0, ctx.maxGenerationExamples);
     let em = 0;
     let f1 = 0;
     let stopped = 0;
@@ -92,6 +96,8 @@ export async function evaluateWithDetails(ctx: EvalContext, scorer: ScoreRunner,
     metrics.exact_match = em / sample.length;
     metrics.token_f1 = f1 / sample.length;
     metrics.generation_stopped = stopped / sample.length;
+    metrics.generation_examples = sample.length;
+    metrics.validation_examples = ctx.validation.length;
   }
   return details;
 }

@@ -103,7 +103,7 @@ export async function runTraining(runDir: string, opts: TrainingOptions): Promis
       ...(opts.hooks?.nonFiniteAtSteps ? { nonFiniteAtSteps: opts.hooks.nonFiniteAtSteps } : {}),
       ...(precision === 'fp16' ? { lossScaler: new DynamicLossScaler(position.state.lossScale ?? (opts.hooks?.initialLossScale ? { scale: opts.hooks.initialLossScale, cleanSteps: 0 } : undefined)) } : {}),
     });
-    let stopReason = await trainLoop({ runDir, setup, position, stepper, checkpoints, setState, opts, stopAt, evaluate: () => evaluation.run(scorer, generator), shouldStop: () => evaluation.shouldStop() });
+    let stopReason = await trainLoop({ runDir, setup, position, stepper, checkpoints, setState, opts, stopAt, evaluate: (whole) => evaluation.run(scorer, generator, whole), shouldStop: () => evaluation.shouldStop() });
 
     const cancelled = opts.control.cancelled;
     const { state } = position;
@@ -135,7 +135,8 @@ interface LoopParts {
   opts: TrainingOptions;
   /** The last step of this call (below totalSteps when a sweep stops the run early). */
   stopAt: number;
-  evaluate: () => Promise<boolean>;
+  /** `whole`: the last step's evaluation, on every validation example. */
+  evaluate: (whole: boolean) => Promise<boolean>;
   shouldStop: () => boolean;
 }
 
@@ -184,7 +185,7 @@ async function trainLoop(p: LoopParts): Promise<string> {
     emit({ type: 'progress', ...progress });
 
     if (state.step % t.evalEvery === 0 || state.step === totalSteps || state.step === p.stopAt) {
-      await p.evaluate();
+      await p.evaluate(state.step === totalSteps);
       if (p.shouldStop()) return `early stopping: ${setup.metric} did not improve for ${t.patience} evaluation(s)`;
     }
     if (state.step % t.checkpointEvery === 0) p.checkpoints.save();

@@ -43,9 +43,15 @@ export class TrainingEvaluation {
     this.emit({ type: 'baseline', metrics });
   }
 
-  /** Evaluates the current prompt; an improvement becomes the new best/ checkpoint. */
-  async run(scorer: ScoreRunner, generator: ForwardRunner | undefined): Promise<boolean> {
-    const { metric, higherIsBetter, evalCtx, job } = this.setup;
+  /**
+   * Evaluates the current prompt; an improvement becomes the new best/ checkpoint. `whole`
+   * (the run's last evaluation) scores generation on every validation example, whatever
+   * cap the job sets for the evaluations during training.
+   */
+  async run(scorer: ScoreRunner, generator: ForwardRunner | undefined, whole = false): Promise<boolean> {
+    const { metric, higherIsBetter, job } = this.setup;
+    const { maxGenerationExamples: _cap, ...uncapped } = this.setup.evalCtx;
+    const evalCtx = whole ? uncapped : this.setup.evalCtx;
     const state = this.position.state;
     const metrics = await evaluate(evalCtx, scorer, generator, this.position.prompt);
     const value = metrics[metric];

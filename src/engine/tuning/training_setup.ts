@@ -6,9 +6,6 @@ import { freshResources, type TrainerResources } from './trainer_resources.js';
 import type { EvalContext } from './evaluate.js';
 import { prepareTaskData, type TaskData } from './prepare_data.js';
 
-/** Generation metrics are computed on the first examples of the validation set only. */
-export const MAX_GENERATION_EVAL = 32;
-
 /** Everything a run needs before its first step: the model, the data, and what it optimises for. */
 export interface TrainingSetup {
   job: JobConfig;
@@ -59,7 +56,8 @@ export async function prepareTraining(job: JobConfig, emit: (e: TrainingEvent) =
     ...(data.labels ? { labels: data.labels } : {}),
     ...(data.verbalizerIds ? { verbalizerIds: data.verbalizerIds } : {}),
     batchSize: t.evalBatchSize,
-    maxGenerationExamples: MAX_GENERATION_EVAL,
+    // A cap only when the job asks for one (training.generationEvalExamples); the last evaluation ignores it.
+    ...(t.generationEvalExamples !== undefined ? { maxGenerationExamples: t.generationEvalExamples } : {}),
     stopTokenIds: stopTokensOf(model),
   };
   return { job, model, data, metric, higherIsBetter: metricDirection(metric), totalSteps: totalStepsOf(job, data.train.length), evalCtx };

@@ -50,6 +50,7 @@ export function tuneArgs(job: JobConfig, out: string): string[] {
   flag('checkpoint-every', t.checkpointEvery);
   flag('patience', t.patience);
   if (t.metric) flag('metric', t.metric);
+  if (t.generationEvalExamples !== undefined) flag('generation-eval-examples', t.generationEvalExamples);
   flag('seed', t.seed);
   if (t.appendEos) a.push('--append-eos');
   flag('device', job.device);

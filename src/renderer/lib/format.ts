@@ -28,11 +28,7 @@ export function formatDuration(seconds: number | undefined): string {
   return `${h}h ${m % 60}m`;
 }
 
-export function formatMetric(v: unknown): string {
-  if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
-  if (Math.abs(v) >= 100) return v.toFixed(1);
-  return v.toFixed(4).replace(/0+$/, '').replace(/\.$/, '');
-}
+export { formatMetric, generationScope } from '../../shared/metric_format';
 
 /** Exponential moving average of a series (weight 0: no smoothing). */
 export function ema(values: readonly number[], weight: number): number[] {

@@ -1,5 +1,6 @@
 import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import type { MetricRecord, RunDetail, RunSummary } from '../../shared/api.js';
+import { generationScope } from '../../shared/metric_format.js';
 import { readRunJob } from '../../engine/tuning/run.js';
 import { readMetrics, readState, runPaths, type RunState } from '../../engine/tuning/run_dir.js';
 import { runError } from './run_records.js';
@@ -15,7 +16,7 @@ export function runSummary(id: string, dir: string, queued: boolean): RunSummary
   } catch {
     state = undefined;
   }
-  const best = (state?.best as RunSummary['best'] | undefined) ?? null;
+  const best = withScope(dir, job.training.generationEvalExamples, (state?.best as RunSummary['best'] | undefined) ?? null);
   const error = runError(state);
   return {
     id,
@@ -31,6 +32,21 @@ export function runSummary(id: string, dir: string, queued: boolean): RunSummary
     ...(error ? { error } : {}),
     ...(queued ? { queued: true } : {}),
   };
+}
+
+/**
+ * A best value from an evaluation that scored generation on part of the validation set says
+ * so (only runs with training.generationEvalExamples can have one; others skip the read).
+ */
+function withScope(dir: string, cap: number | undefined, best: RunSummary['best']): RunSummary['best'] {
+  if (!best || cap === undefined) return best;
+  try {
+    const record = readMetrics(dir).find((r) => r.kind === 'evaluation' && r.step === best.step);
+    const scope = generationScope(record);
+    return scope ? { ...best, scope } : best;
+  } catch {
+    return best;
+  }
 }
 
 /** jobs.get: the summary plus the job, every metric record and the end of the worker log. */

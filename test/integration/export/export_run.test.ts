@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportRun, type ExportFormat } from '../../../src/engine/export/export_run.js';
-import { formatMetric, summariseMetrics } from '../../../src/engine/export/card.js';
+import { summariseMetrics } from '../../../src/engine/export/card.js';
+import { formatMetric as formatAny } from '../../../src/shared/metric_format.js';
+
+const formatMetric = (v: unknown) => formatAny(v, 'n/a');
 import { loadCheckpointDir } from '../../../src/engine/tuning/checkpoint.js';
 import { readSoftPrompt } from '../../../src/engine/tuning/prompt_file.js';
 import { readRunJob } from '../../../src/engine/tuning/run.js';

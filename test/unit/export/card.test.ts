@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatMetric, renderPromptCard, summariseMetrics, type PromptCardInput } from '../../../src/engine/export/card.js';
+import { renderPromptCard, summariseMetrics, type PromptCardInput } from '../../../src/engine/export/card.js';
+import { formatMetric } from '../../../src/shared/metric_format.js';
 import type { JobConfig } from '../../../src/shared/job.js';
 import { randomPrompt } from '../../integration/cli/cli_helpers.js';
 
@@ -96,8 +97,8 @@ describe('renderPromptCard', () => {
 
   it('has baseline, best and final metrics with their steps, and the best confusion matrix', () => {
     expect(card).toContain('| Metric | Baseline (no prompt) | Best (step 10) | Final (step 20) |');
-    expect(card).toContain('| `val_loss` | 7.1746 | 2.4620 | 1.9366 |');
-    expect(card).toContain('| `accuracy` | 0.6500 | 0.8500 | 0.8000 |');
+    expect(card).toContain('| `val_loss` | 7.1746 | 2.462 | 1.9366 |');
+    expect(card).toContain('| `accuracy` | 0.65 | 0.85 | 0.8 |');
     expect(card).toContain('last training loss 1.9366 at step 20; 2 evaluation(s); 1 skipped');
     expect(card).toContain('| `pos` | 9 | 1 |');
   });
@@ -128,6 +129,6 @@ describe('renderPromptCard', () => {
   });
 
   it('formats metrics', () => {
-    expect([formatMetric(3), formatMetric(0.5), formatMetric(null), formatMetric(NaN), formatMetric(1.5e-5)]).toEqual(['3', '0.5000', 'n/a', 'n/a', '1.500e-5']);
+    expect([formatMetric(3, 'n/a'), formatMetric(0.5, 'n/a'), formatMetric(null, 'n/a'), formatMetric(NaN, 'n/a'), formatMetric(1.5e-5, 'n/a'), formatMetric(1.23456e-5), formatMetric(123.456), formatMetric(0.123456), formatMetric(undefined)]).toEqual(['3', '0.5', 'n/a', 'n/a', '1.5e-5', '1.235e-5', '123.5', '0.1235', '—']);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ApiHandlers } from '../../../src/shared/api.js';
 import { ApiError } from '../../../src/shared/api.js';
 import { SpsError } from '../../../src/shared/errors.js';
-import { appFrameCheck, createIpcGate, fieldOf, type FrameLike, type GateLogger } from '../../../src/main/ipc_gate.js';
+import { appFrameCheck, createIpcGate, type FrameLike, type GateLogger } from '../../../src/main/ipc_gate.js';
+import { problemField as fieldOf } from '../../../src/services/dispatch.js';
 
 const mainFrame: FrameLike = { url: 'app://sps/index.html', parent: null };
 const event = (frame: FrameLike | null) => ({ senderFrame: frame });

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { RunDetail } from '../../../shared/api';
-import { formatMetric } from '../../lib/format';
+import { formatMetric, generationScope } from '../../lib/format';
 import type { LiveRun } from '../../stores/monitor';
 import { ExportDialog } from './ExportDialog';
 import { NearestTokens } from './NearestTokens';
@@ -28,6 +28,7 @@ export function Results({ id, detail, live, metric }: { id: string; detail: RunD
         <p className="small">
           Best {metric}: <strong>{formatMetric(bestEval?.metrics[metric])}</strong>
           {bestEval && ` at step ${bestEval.step}`}
+          {bestEval && generationScope(bestEval.metrics) && ` (${generationScope(bestEval.metrics)})`}
         </p>
         <MetricsTable baseline={live.baseline} best={bestEval?.metrics} final={lastEval?.metrics} />
         {classification && Array.isArray(cm) && Array.isArray(labels) && <ConfusionMatrix matrix={cm as number[][]} labels={labels as string[]} />}

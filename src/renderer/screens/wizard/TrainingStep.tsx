@@ -8,6 +8,7 @@ import { estimate } from '../../lib/estimates';
 import { formatBytes, formatDuration } from '../../lib/format';
 import { useRuns, useSettings, useWizard } from '../../stores';
 import { fieldErrors } from '../../stores/wizard';
+import { SweepSwitch } from './SweepSwitch';
 
 const METRICS: Record<JobConfig['task']['kind'], string[]> = {
   classification: ['accuracy', 'macro_f1', 'val_loss'],
@@ -80,6 +81,7 @@ export function TrainingStep() {
   return (
     <section data-testid="step-training">
       <h2>4. Prompt &amp; training</h2>
+      <SweepSwitch />
       <fieldset className="card">
         <legend>Soft prompt</legend>
         <NumberField label="Virtual tokens" value={job.prompt.numVirtualTokens} onChange={(v) => setP('numVirtualTokens', v as number)} error={errors['prompt.numVirtualTokens']} testId="field-virtual-tokens" hint="More tokens give the prompt more capacity; 8–50 is typical, more for bigger models." />
@@ -201,6 +203,16 @@ export function TrainingStep() {
           </label>
           <NumberField label="Weight decay" value={t.weightDecay} onChange={(v) => setT('weightDecay', v as number)} error={errors['training.weightDecay']} testId="field-weight-decay" />
           <NumberField label="Gradient clipping (max norm)" value={t.maxGradNorm} onChange={(v) => setT('maxGradNorm', v as number)} error={errors['training.maxGradNorm']} testId="field-clip" />
+          {job.task.kind === 'generation' && (
+            <NumberField
+              label="Generation metrics during training on (examples; empty = all)"
+              value={t.generationEvalExamples}
+              onChange={(v) => setT('generationEvalExamples', v)}
+              error={errors['training.generationEvalExamples']}
+              testId="field-generation-eval-examples"
+              hint="Exact match and token F1 need a generation per example; a cap speeds up evaluations during training. The last evaluation always uses every example."
+            />
+          )}
           <NumberField label="Checkpoint every (steps)" value={t.checkpointEvery} onChange={(v) => setT('checkpointEvery', v as number)} error={errors['training.checkpointEvery']} testId="field-checkpoint-every" />
           <label className="field">
             <span>Metric for the best checkpoint</span>
