@@ -5,6 +5,7 @@ import { evalCommand, evalHelp } from './commands/eval.js';
 import { exportCommand, exportHelp } from './commands/export.js';
 import { gradCommand, gradHelp } from './commands/grad.js';
 import { inferCommand, inferHelp } from './commands/infer.js';
+import { modelsCommand, modelsHelp } from './commands/models.js';
 import { resumeCommand, resumeHelp } from './commands/resume.js';
 import { runsCommand, runsHelp } from './commands/runs.js';
 import { serveCommand, serveHelp } from './commands/serve.js';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   validate: { run: validateCommand, help: validateHelp, summary: 'check a dataset: problems with line numbers, lengths, labels' },
   generate: { run: generateCommand, help: generateHelp, summary: 'greedy continuation with or without a soft prompt' },
   grad: { run: gradCommand, help: gradHelp, summary: 'loss and d(loss)/d(soft prompt) over a JSONL file' },
+  models: { run: modelsCommand, help: modelsHelp, summary: 'the model library: list, add, remove, info, and pull from the Hugging Face Hub' },
   devices: { run: devicesCommand, help: devicesHelp, summary: 'which --device values work on this machine' },
   serve: { run: serveCommand, help: serveHelp, summary: 'web mode: serve the app and its API on a local URL with an access token' },
   export: { run: exportCommand, help: exportHelp, summary: "export a run's prompt: PEFT adapter, safetensors, NumPy, JSON or a prompt card" },

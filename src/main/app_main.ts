@@ -7,11 +7,13 @@ import type * as ElectronTypes from 'electron';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiHandlers } from '../shared/api.js';
+import type { TokenStore } from '../services/hub_token.js';
 import type { WorkerLauncher } from '../worker/launcher.js';
 import { APP_ENTRY_URL, APP_SCHEME } from './app_origin.js';
 import { resolveAppPaths, type AppPaths } from './app_paths.js';
 import { createDialogGate, createDialogs, DIALOG_CHANNEL } from './dialogs.js';
 import { createEventsBridge, type EmitEvent } from './events_bridge.js';
+import { createSafeStorageTokenStore } from './hub_token_store.js';
 import { appFrameCheck, consoleLogger, createIpcGate, type GateLogger } from './ipc_gate.js';
 import { acquireSingleInstance, installQuitHandler, type QuitControl } from './lifecycle.js';
 import { createDropGrantHandler, DROP_GRANT_CHANNEL, PathGrants } from './path_grants.js';
@@ -30,10 +32,10 @@ export interface Services {
 }
 
 /** The signature of src/services/index.ts's createServices. */
-export type ServicesFactory = (opts: { dataDir: string; runsDir?: string; launcher?: WorkerLauncher; mode: 'desktop' | 'web'; emit: EmitEvent }) => Services | Promise<Services>;
+export type ServicesFactory = (opts: { dataDir: string; runsDir?: string; launcher?: WorkerLauncher; mode: 'desktop' | 'web'; emit: EmitEvent; tokenStore?: TokenStore }) => Services | Promise<Services>;
 
 /** The parts of the `electron` module the app uses. */
-export type ElectronMain = Pick<typeof ElectronTypes, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'shell' | 'dialog' | 'utilityProcess'>;
+export type ElectronMain = Pick<typeof ElectronTypes, 'app' | 'BrowserWindow' | 'ipcMain' | 'protocol' | 'shell' | 'dialog' | 'utilityProcess'> & Partial<Pick<typeof ElectronTypes, 'safeStorage'>>;
 
 export interface AppLayout {
   /** The app's root: the project folder in development, the asar root when packaged. */
@@ -92,6 +94,8 @@ export async function startDesktopApp(electron: ElectronMain, createServices: Se
       launcher: createUtilityProcessLauncher(utilityProcess as unknown as UtilityProcessModule),
       mode: 'desktop',
       emit,
+      // The Hugging Face token for gated downloads, encrypted by the OS keychain.
+      ...(electron.safeStorage ? { tokenStore: createSafeStorageTokenStore(electron.safeStorage, join(paths.dataDir, 'hf-token.bin'), (m) => log.warn(m)) } : {}),
     });
   } catch (err) {
     log.error('could not start the app services', err);

@@ -4,6 +4,7 @@ import { ModelsScreen } from './screens/ModelsScreen';
 import { RunScreen } from './screens/run/RunScreen';
 import { RunsScreen } from './screens/RunsScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
+import { SweepScreen } from './screens/sweep/SweepScreen';
 import { Wizard } from './screens/wizard/Wizard';
 import { useSettings, useUi } from './stores';
 import type { Screen } from './stores/ui';
@@ -29,7 +30,7 @@ export function App() {
     void stores.settings.getState().loadInfo();
   }, [stores]);
 
-  const active = screen.name === 'run' ? 'runs' : screen.name;
+  const active = screen.name === 'run' || screen.name === 'sweep' ? 'runs' : screen.name;
   return (
     <div className="app" data-theme-applied={applied}>
       <a className="skip-link" href="#main">
@@ -61,6 +62,7 @@ export function App() {
         {screen.name === 'models' && <ModelsScreen />}
         {screen.name === 'settings' && <SettingsScreen />}
         {screen.name === 'run' && <RunScreen id={screen.id} key={screen.id} />}
+        {screen.name === 'sweep' && <SweepScreen id={screen.id} key={screen.id} />}
       </main>
       <DropOverlay />
     </div>

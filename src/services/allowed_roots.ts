@@ -1,18 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiHandlers } from '../shared/api.js';
 import { requestPaths } from '../shared/api_paths.js';
 import type { ServiceContext } from './context.js';
 import { PathPolicy, type AllowedRoot } from './path_policy.js';
-
-/** The Hugging Face hub cache as huggingface_hub finds it: $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub. */
-export function huggingFaceCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.HF_HUB_CACHE) return resolve(env.HF_HUB_CACHE);
-  if (env.HF_HOME) return join(resolve(env.HF_HOME), 'hub');
-  return join(env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(homedir(), '.cache'), 'huggingface', 'hub');
-}
 
 /** The app's bundled resources (sample datasets, the built-in model): read-only, shipped with the app. */
 export function bundledResourcesDir(): string {
@@ -21,9 +13,12 @@ export function bundledResourcesDir(): string {
   return /[\\/]dist[\\/]src[\\/]services$/.test(here) ? join(here, '..', '..', '..', 'resources') : join(here, '..', '..', 'resources');
 }
 
-/** The app's own folders: data dir, runs dir, model library, bundled resources. */
-export function appRoots(ctx: ServiceContext): AllowedRoot[] {
-  const library = ctx.opts.libraryRoots ?? (() => [join(ctx.dataDir, 'models'), huggingFaceCacheDir()]);
+/**
+ * The app's own folders: data dir, runs dir, model library (built-in models, the download
+ * folder, the Hugging Face cache, added folders: ModelLibrary.roots()), bundled resources.
+ */
+export function appRoots(ctx: ServiceContext, libraryRoots: () => string[]): AllowedRoot[] {
+  const library = ctx.opts.libraryRoots ?? libraryRoots;
   const roots: AllowedRoot[] = [{ label: 'data dir', dir: ctx.dataDir }];
   try {
     roots.push({ label: 'runs dir', dir: ctx.runsDir });
@@ -46,8 +41,8 @@ export function registeredModelFolders(ctx: ServiceContext): string[] {
 }
 
 /** Web mode's allowed roots: the app's folders and the --allow-dir folders. */
-export function webPathPolicy(ctx: ServiceContext): PathPolicy {
-  return new PathPolicy(() => [...appRoots(ctx), ...(ctx.opts.allowDirs ?? []).map((dir) => ({ label: '--allow-dir', dir }))]);
+export function webPathPolicy(ctx: ServiceContext, libraryRoots: () => string[]): PathPolicy {
+  return new PathPolicy(() => [...appRoots(ctx, libraryRoots), ...(ctx.opts.allowDirs ?? []).map((dir) => ({ label: '--allow-dir', dir }))]);
 }
 
 /**

@@ -3,6 +3,8 @@ import type { ApiEvents, EventName, Settings } from '../shared/api.js';
 import { SpsError } from '../shared/errors.js';
 import { InferencePool, type InferencePoolOptions } from '../worker/inference/pool.js';
 import type { WorkerLauncher } from '../worker/launcher.js';
+import type { RetryPolicy } from '../engine/hub/retry.js';
+import type { TokenStore } from './hub_token.js';
 import { JsonStore } from './store.js';
 
 export type Emit = <E extends EventName>(event: E, payload: ApiEvents[E]) => void;
@@ -23,6 +25,19 @@ export interface ServicesOptions {
   workerEnv?: NodeJS.ProcessEnv;
   /** How long shutdown waits for running workers to checkpoint after cancel (default 10 s). */
   shutdownTimeoutMs?: number;
+  /** The Hugging Face hub cache to list (default HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub). */
+  hfCacheDir?: string;
+  /** Where models.pull downloads to, in the cache layout (default: the hub cache, shared with Python tools). */
+  downloadDir?: string;
+  /** The built-in model folders (default: those shipped in resources/models). */
+  builtinDirs?: string[];
+  /** Keeps a Hugging Face token between sessions (desktop: Electron safeStorage); none in web mode. */
+  tokenStore?: TokenStore;
+  /** Environment read for HF_TOKEN / HF_ENDPOINT / HF_HUB_CACHE (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Tests: the fetch and retry policy Hub downloads use. */
+  hubFetch?: typeof fetch;
+  hubRetry?: RetryPolicy;
   /** Generations streaming or waiting at once (default 8); more are refused with TOO_MANY_REQUESTS. */
   maxGenerations?: number;
   /** Web mode: folders the API may read besides its own (`sps serve --allow-dir`). */

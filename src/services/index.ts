@@ -7,6 +7,7 @@ import { exportsService } from './exports.js';
 import { inferenceService } from './inference.js';
 import { jobsService } from './jobs/index.js';
 import { modelsService } from './models.js';
+import { sweepsService } from './sweeps.js';
 import { systemService } from './system.js';
 import { uploadsService } from './uploads.js';
 
@@ -25,6 +26,8 @@ export interface Services {
   interrupted: string[];
   /** Folders any request may name: the app's own and the registered models' (the desktop gate's standing grants). */
   standingRoots(): string[];
+  /** The folders the model library reads: built-in models, the download folder, the hub cache, added folders. */
+  libraryRoots(): string[];
 }
 
 /**
@@ -38,27 +41,33 @@ export function createServices(opts: ServicesOptions): Services {
   // Every namespace resolves and checks run ids the same way (pattern, existence).
   const resolveRun = (id: string): string => jobs.resolve(id);
   const inference = inferenceService(ctx, resolveRun);
+  const sweeps = sweepsService(ctx, (id, dir) => jobs.adopt(id, dir));
+  const models = modelsService(ctx);
+  const libraryRoots = () => models.library.roots();
   let interrupted: string[] = [];
   try {
     interrupted = jobs.markInterrupted();
+    sweeps.markInterrupted();
   } catch {
     // An unreadable settings file: jobs.list reports it on first use.
   }
   const all: ApiHandlers = {
     ...systemService(ctx),
-    ...modelsService(ctx),
+    ...models.handlers,
     ...datasetsService(ctx),
     ...uploadsService(ctx),
     ...jobs.handlers,
+    ...sweeps.handlers,
     ...inference.handlers,
     ...exportsService(ctx, resolveRun),
   };
   // Web mode: a request may only name paths under the allowed roots. The desktop app's paths
   // come from its dialogs and drops, which main checks (main/path_grants.ts).
-  const handlers = opts.mode === 'web' ? withPathPolicy(all, webPathPolicy(ctx)) : all;
+  const handlers = opts.mode === 'web' ? withPathPolicy(all, webPathPolicy(ctx, libraryRoots)) : all;
   let closed: Promise<void> | undefined;
   return {
-    standingRoots: () => [...appRoots(ctx).map((r) => r.dir), ...registeredModelFolders(ctx)],
+    standingRoots: () => [...appRoots(ctx, libraryRoots).map((r) => r.dir), ...registeredModelFolders(ctx)],
+    libraryRoots,
     handlers,
     interrupted,
     workerPid: (id) => jobs.activePid(id),
@@ -66,7 +75,7 @@ export function createServices(opts: ServicesOptions): Services {
     shutdown: () =>
       (closed ??= (async () => {
         await inference.shutdown();
-        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), ctx.inference.shutdown()]);
+        await Promise.all([jobs.shutdown(opts.shutdownTimeoutMs ?? 10_000), sweeps.shutdown(opts.shutdownTimeoutMs ?? 10_000), ctx.inference.shutdown(), models.pulls.shutdown()]);
       })()),
   };
 }

@@ -1,47 +1,60 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { ApiHandlers, ModelEntry } from '../shared/api.js';
-import { modelId } from '../engine/models/model_id.js';
+import type { ApiHandlers, HubTokenStatus } from '../shared/api.js';
+import { CATALOGUE } from '../engine/hub/catalogue.js';
+import { hubEndpoint } from '../engine/hub/hub_api.js';
 import type { ServiceContext } from './context.js';
-import { JsonStore } from './store.js';
+import { hubToken, storeToken } from './hub_token.js';
+import { ModelLibrary } from './model_library.js';
+import { PullManager } from './pulls.js';
 
-type ModelHandlers = Pick<ApiHandlers, 'models.list' | 'models.add' | 'models.inspect' | 'models.remove'>;
 
-interface ModelsFile {
-  version: 1;
-  models: ModelEntry[];
+type ModelHandlers = Pick<
+  ApiHandlers,
+  'models.list' | 'models.add' | 'models.inspect' | 'models.remove' | 'models.catalogue' | 'models.pull' | 'models.cancelPull' | 'models.pulls' | 'models.hubToken' | 'models.setHubToken' | 'models.clearHubToken'
+>;
+
+export interface ModelsService {
+  handlers: ModelHandlers;
+  library: ModelLibrary;
+  pulls: PullManager;
 }
 
-export function modelsService(ctx: ServiceContext): ModelHandlers {
-  const store = new JsonStore<ModelsFile>(join(ctx.dataDir, 'models.json'), 'model index', () => ({ version: 1, models: [] }), (v) => {
-    const f = v as Partial<ModelsFile> | null;
-    if (typeof f !== 'object' || f === null || !Array.isArray(f.models)) return 'expected {"version": 1, "models": [...]}';
-    if (f.models.some((m) => typeof m !== 'object' || m === null || typeof (m as ModelEntry).id !== 'string' || typeof (m as ModelEntry).path !== 'string')) return 'every model needs an "id" and a "path"';
-    return undefined;
+export function modelsService(ctx: ServiceContext): ModelsService {
+  const env = ctx.opts.env ?? process.env;
+  const library = new ModelLibrary({
+    dataDir: ctx.dataDir,
+    ...(ctx.opts.hfCacheDir ? { hfCacheDir: ctx.opts.hfCacheDir } : {}),
+    ...(ctx.opts.downloadDir ? { downloadDir: ctx.opts.downloadDir } : {}),
+    ...(ctx.opts.builtinDirs ? { builtinDirs: ctx.opts.builtinDirs } : {}),
   });
-  return {
-    'models.list': async () => store.read().models.map((m) => (existsSync(m.path) ? m : { ...m, supported: false, reason: `the folder is gone: ${m.path}` })),
-    // Inspection opens the folder afresh each time: the general worker does it, no model stays loaded.
-    'models.inspect': async ({ path }) => ctx.inference.call('', 'inspectModel', { path: resolve(path) }),
+  const tokenStore = ctx.opts.tokenStore;
+  const pulls = new PullManager({ library, emit: ctx.emit, token: () => hubToken(env, tokenStore).token, env, ...(ctx.opts.hubFetch ? { fetch: ctx.opts.hubFetch } : {}), ...(ctx.opts.hubRetry ? { retry: ctx.opts.hubRetry } : {}) });
+  const tokenStatus = (): HubTokenStatus => ({ source: hubToken(env, tokenStore).source, canStore: tokenStore !== undefined, endpoint: hubEndpoint(env), cacheDir: library.downloadDir });
+  const handlers: ModelHandlers = {
+    'models.list': async () => library.list(),
+    'models.inspect': async ({ path }) => library.inspect(path),
     'models.add': async ({ path }) => {
-      const index = store.read();
-      const id = modelId(path);
-      const previous = index.models.find((m) => m.id === id);
-      // Re-adding a folder refreshes its entry (it may have been fixed since); a warm worker
-      // that had it open opens it again.
-      ctx.inference.forget(ctx.modelKey(path));
-      const entry = await ctx.inference.call('', 'inspectModel', { path: resolve(path), ...(previous ? { addedAt: previous.addedAt } : {}) });
-      const models = previous ? index.models.map((m) => (m.id === id ? entry : m)) : [...index.models, entry];
-      store.write({ version: 1, models });
+      const entry = library.add(path);
+      // Re-adding a folder refreshes it (it may have been fixed since): a warm worker that had it open opens it again.
+      ctx.inference.forget(ctx.modelKey(entry.path));
       return entry;
     },
-    'models.remove': async ({ id }) => {
-      const index = store.read();
-      const kept = index.models.filter((m) => m.id !== id);
-      if (kept.length === index.models.length) return { removed: false };
-      // The index entry only: the user's folder is never touched.
-      store.write({ version: 1, models: kept });
-      return { removed: true };
+    'models.remove': async ({ id, deleteFiles }) => library.remove(id, deleteFiles ?? false),
+    'models.catalogue': async () => {
+      const cached = new Set(library.snapshots().map((s) => s.repoId));
+      return CATALOGUE.map((m) => ({ ...m, downloaded: cached.has(m.repoId) }));
+    },
+    'models.pull': async ({ repoId, revision }) => pulls.start(repoId, revision),
+    'models.cancelPull': async ({ pullId }) => pulls.cancel(pullId),
+    'models.pulls': async () => pulls.list(),
+    'models.hubToken': async () => tokenStatus(),
+    'models.setHubToken': async ({ token }) => {
+      storeToken(tokenStore, token);
+      return tokenStatus();
+    },
+    'models.clearHubToken': async () => {
+      tokenStore?.clear();
+      return tokenStatus();
     },
   };
+  return { handlers, library, pulls };
 }

@@ -5,6 +5,8 @@
  */
 import type { DeviceKind, JobConfig, TaskKind } from './job.js';
 import type { SampleInfo } from './sample_job.js';
+import type { SweepConfig } from './sweep.js';
+import type { SweepDetail, SweepEvent, SweepPlan, SweepSummary } from './sweep_state.js';
 import type { RunStatus, SerializedError, TrainingEvent } from './training_events.js';
 import type { MemoryShape } from './memory_estimate.js';
 
@@ -25,6 +27,60 @@ export interface ModelEntry {
   /** The shape the memory estimate needs (src/shared/memory_estimate.ts). */
   memoryShape?: MemoryShape;
   addedAt: string;
+  /** Where the library found it: shipped with the app, a folder the user added, or a Hugging Face cache snapshot (downloads land there). */
+  source?: ModelSource;
+  /** config.json's architectures[0] (e.g. LlamaForCausalLM). */
+  architecture?: string;
+  /** The weights' dtype (the one holding most parameters): F32, F16, BF16 … */
+  dtype?: string;
+  /** Hugging Face cache snapshots: the repo and the commit. */
+  repoId?: string;
+  revision?: string;
+  /** Branches pointing at this snapshot (refs/). */
+  refs?: string[];
+}
+
+export type ModelSource = 'builtin' | 'added' | 'hf-cache';
+
+/** A model known to work, offered for download from the Hugging Face Hub. */
+export interface CatalogueEntry {
+  repoId: string;
+  parameters: number;
+  approxBytes: number;
+  instruct: boolean;
+  gated: boolean;
+  license: string;
+  note?: string;
+  /** A snapshot of it is in the cache already. */
+  downloaded: boolean;
+}
+
+/** A download from the Hub, as the models.pull event and models.pulls report it. */
+export interface PullStatus {
+  pullId: string;
+  repoId: string;
+  revision: string;
+  sha?: string;
+  phase: 'resolving' | 'downloading' | 'done' | 'failed' | 'cancelled';
+  file?: string;
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+  bytesPerSecond: number;
+  etaSeconds?: number;
+  error?: SerializedError;
+  /** When done: the downloaded model as the library lists it. */
+  model?: ModelEntry;
+}
+
+/** Which Hugging Face token downloads use, and where they go (never the token itself). */
+export interface HubTokenStatus {
+  source: 'env' | 'stored' | 'none';
+  /** A token can be stored encrypted (desktop: Electron safeStorage); web mode reads HF_TOKEN only. */
+  canStore: boolean;
+  endpoint: string;
+  cacheDir: string;
 }
 
 export interface DatasetPreview {
@@ -150,7 +206,16 @@ export interface ApiMethods {
   'models.list': { req: Record<string, never>; res: ModelEntry[] };
   'models.add': { req: { path: string }; res: ModelEntry };
   'models.inspect': { req: { path: string }; res: ModelEntry };
-  'models.remove': { req: { id: string }; res: { removed: boolean } };
+  /** deleteFiles: a Hugging Face cache snapshot is deleted from disk (blobs no other snapshot uses go too). */
+  'models.remove': { req: { id: string; deleteFiles?: boolean }; res: { removed: boolean } };
+  'models.catalogue': { req: Record<string, never>; res: CatalogueEntry[] };
+  /** Starts a download from the Hub (progress as models.pull events); a pull of the same repo already running is returned. */
+  'models.pull': { req: { repoId: string; revision?: string }; res: { pullId: string } };
+  'models.cancelPull': { req: { pullId: string }; res: { ok: boolean } };
+  'models.pulls': { req: Record<string, never>; res: PullStatus[] };
+  'models.hubToken': { req: Record<string, never>; res: HubTokenStatus };
+  'models.setHubToken': { req: { token: string }; res: HubTokenStatus };
+  'models.clearHubToken': { req: Record<string, never>; res: HubTokenStatus };
   'datasets.preview': { req: { path: string; limit?: number }; res: DatasetPreview };
   'datasets.validate': { req: { job: JobConfig }; res: ValidationReportDTO };
   'datasets.templatePreview': { req: { job: JobConfig; limit?: number }; res: TemplatePreview };
@@ -172,12 +237,24 @@ export interface ApiMethods {
   'inference.classify': { req: { id: string; text: string }; res: { prediction: string; scores: Record<string, number> } };
   'exports.export': { req: { id: string; format: ExportFormat; checkpoint?: 'best' | 'final'; out?: string }; res: { path: string; files: string[] } };
   'exports.import': { req: { path: string; expectDim?: number }; res: { numVirtualTokens: number; dim: number } };
+  /** The trials and rung schedule a sweep config gives, without creating anything (wizard estimate). */
+  'sweeps.plan': { req: { config: SweepConfig }; res: SweepPlan };
+  /** Creates a sweep folder and starts it (sweeps run one at a time; later ones wait). */
+  'sweeps.create': { req: { config: SweepConfig; name?: string }; res: SweepSummary };
+  'sweeps.list': { req: Record<string, never>; res: SweepSummary[] };
+  'sweeps.get': { req: { id: string }; res: SweepDetail };
+  /** The running trial checkpoints and the sweep stops; sweeps.resume continues it. */
+  'sweeps.cancel': { req: { id: string }; res: { ok: boolean } };
+  'sweeps.resume': { req: { id: string }; res: SweepSummary };
 }
 
 /** Events pushed to the renderer. */
 export interface ApiEvents {
   'jobs.event': { id: string; event: TrainingEvent };
   'jobs.changed': { run: RunSummary };
+  'sweeps.event': { id: string; event: SweepEvent };
+  'sweeps.changed': { sweep: SweepSummary };
+  'models.pull': PullStatus;
   'inference.token': { streamId: string; token?: number; delta?: string; done?: { stopped: boolean; text: string; ids: number[] }; error?: SerializedError };
 }
 
@@ -201,7 +278,7 @@ export type ApiHandlers = { [M in Method]: (req: Req<M>) => Promise<Res<M>> };
 /** Every method, in the contract's order: the keys of the validator table (which the compiler keeps complete). */
 export { METHODS } from './api_validate.js';
 
-export const EVENTS: readonly EventName[] = ['jobs.event', 'jobs.changed', 'inference.token'];
+export const EVENTS: readonly EventName[] = ['jobs.event', 'jobs.changed', 'sweeps.event', 'sweeps.changed', 'models.pull', 'inference.token'];
 
 /** The error a caller sees when a call fails: the engine's SpsError fields, plain. */
 export class ApiError extends Error {

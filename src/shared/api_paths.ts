@@ -32,6 +32,19 @@ function jobPaths(job: unknown): RequestPath[] {
 const field = (name: string, use: RequestPath['use'] = 'read') => (req: Record<string, unknown>): RequestPath[] => (str(req[name]) ? [{ field: name, path: req[name], use }] : []);
 const job = (req: Record<string, unknown>) => jobPaths(req.job);
 
+/** A sweep's job, plus the prompt files / earlier runs its init choices name. */
+function sweepPaths(req: Record<string, unknown>): RequestPath[] {
+  const config = req.config as { job?: unknown; space?: { init?: unknown } } | undefined;
+  if (typeof config !== 'object' || config === null) return [];
+  const out = jobPaths(config.job).map((p) => ({ ...p, field: `config.${p.field}` }));
+  const inits = Array.isArray(config.space?.init) ? (config.space.init as unknown[]) : [];
+  inits.forEach((c, i) => {
+    const file = typeof c === 'object' && c !== null ? (c as { file?: unknown }).file : undefined;
+    if (str(file)) out.push({ field: `config.space.init[${i}].file`, path: file, use: 'read' });
+  });
+  return out;
+}
+
 /** Every method that takes a path, and where. A method missing here takes none. */
 const PATH_FIELDS: Partial<Record<Method, (req: Record<string, unknown>) => RequestPath[]>> = {
   'system.setSettings': field('runsDir', 'write'),
@@ -41,6 +54,8 @@ const PATH_FIELDS: Partial<Record<Method, (req: Record<string, unknown>) => Requ
   'datasets.validate': job,
   'datasets.templatePreview': job,
   'jobs.create': job,
+  'sweeps.plan': sweepPaths,
+  'sweeps.create': sweepPaths,
   'inference.generate': field('modelPath'),
   'exports.export': field('out', 'write'),
   'exports.import': field('path'),

@@ -1,5 +1,6 @@
 import type { Method } from './api.js';
 import { validateJob } from './job.js';
+import { validateSweep } from './sweep.js';
 
 /**
  * Request validators, one per method: the IPC gate and the web server both run them before a
@@ -12,7 +13,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 /** The largest upload (datasets.upload), in bytes of the file; its base64 text is 4/3 of that. */
 export const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
 
-function shape(fields: Record<string, 'string' | 'number' | 'boolean' | 'string?' | 'number?' | 'boolean?' | 'job' | 'format' | 'checkpoint?' | 'base64'>): Check {
+function shape(fields: Record<string, 'string' | 'number' | 'boolean' | 'string?' | 'number?' | 'boolean?' | 'job' | 'format' | 'checkpoint?' | 'base64' | 'sweep'>): Check {
   return (req) => {
     if (!isObj(req)) return ['the request must be an object'];
     const errs: string[] = [];
@@ -38,6 +39,9 @@ function shape(fields: Record<string, 'string' | 'number' | 'boolean' | 'string?
         case 'base64':
           if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) errs.push(`"${key}" must be base64 text`);
           else if ((v.length * 3) / 4 > MAX_UPLOAD_BYTES + 2) errs.push(`"${key}" is over the ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB upload limit`);
+          break;
+        case 'sweep':
+          errs.push(...validateSweep(v).map((e) => `config.${e.field} ${e.message}`));
           break;
         case 'job':
           errs.push(...validateJob(v).map((e) => `job.${e.field} ${e.message}`));
@@ -73,7 +77,14 @@ export const REQUEST_VALIDATORS: Record<Method, Check> = {
   'models.list': empty,
   'models.add': shape({ path: 'string' }),
   'models.inspect': shape({ path: 'string' }),
-  'models.remove': byId,
+  'models.remove': shape({ id: 'string', deleteFiles: 'boolean?' }),
+  'models.catalogue': empty,
+  'models.pull': shape({ repoId: 'string', revision: 'string?' }),
+  'models.cancelPull': shape({ pullId: 'string' }),
+  'models.pulls': empty,
+  'models.hubToken': empty,
+  'models.setHubToken': shape({ token: 'string' }),
+  'models.clearHubToken': empty,
   'datasets.preview': shape({ path: 'string', limit: 'number?' }),
   'datasets.validate': shape({ job: 'job' }),
   'datasets.templatePreview': shape({ job: 'job', limit: 'number?' }),
@@ -93,6 +104,12 @@ export const REQUEST_VALIDATORS: Record<Method, Check> = {
   'inference.classify': shape({ id: 'string', text: 'string' }),
   'exports.export': shape({ id: 'string', format: 'format', checkpoint: 'checkpoint?', out: 'string?' }),
   'exports.import': shape({ path: 'string', expectDim: 'number?' }),
+  'sweeps.plan': shape({ config: 'sweep' }),
+  'sweeps.create': shape({ config: 'sweep', name: 'string?' }),
+  'sweeps.list': empty,
+  'sweeps.get': byId,
+  'sweeps.cancel': byId,
+  'sweeps.resume': byId,
 };
 
 /** Every method of the API (Record<Method, Check> above forces one validator per method). */

@@ -29,6 +29,12 @@ export type SpsErrorCode =
   | 'SHAPE_ERROR'
   | 'PROVIDER_UNAVAILABLE'
   | 'INVALID_ARGUMENT'
+  /** Hugging Face Hub downloads: the Hub refused or failed, a gated repo, a bad checksum, no room, cancelled. */
+  | 'HUB_ERROR'
+  | 'ACCESS_DENIED'
+  | 'CHECKSUM_MISMATCH'
+  | 'DISK_FULL'
+  | 'CANCELLED'
   | 'WORKER_CRASHED'
   | 'PATH_NOT_ALLOWED'
   | 'RUN_LOCKED'

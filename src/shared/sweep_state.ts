@@ -123,3 +123,48 @@ export type SweepEvent =
   | { type: 'trial-finished'; trial: string; rung: number; status: TrialStatus; result?: TrialResult; reason?: string }
   | { type: 'rung-decided'; decision: RungDecision }
   | { type: 'sweep-finished'; status: SweepStatus; reason: string; stepsUsed: number; elapsedSeconds: number; recommendation: Recommendation | null };
+
+/** One trial as the comparison view and `sps sweep show` list it. */
+export interface TrialRow {
+  id: string;
+  settings: TrialSettings;
+  runDir: string;
+  status: TrialStatus;
+  reason?: string;
+  results: TrialResult[];
+  /** Its latest result (highest rung reached). */
+  value: number | null;
+  step: number;
+  /** The metric's evaluations over steps, for the overlaid curves. */
+  curve?: { step: number; value: number }[];
+}
+
+/** A sweep in a list (sweeps.list, sweeps.changed). */
+export interface SweepSummary {
+  id: string;
+  dir: string;
+  name?: string;
+  status: SweepStatus;
+  reason?: string;
+  metric: string;
+  trials: number;
+  /** Trials that have at least one result. */
+  trialsRun: number;
+  rungs: number[];
+  stepsUsed: number;
+  plannedSteps: number;
+  fullGridSteps: number;
+  elapsedSeconds: number;
+  createdAt: string;
+  best: { trial: string; value: number } | null;
+}
+
+/** Everything the comparison view shows (sweeps.get). Each trial's run is a run id for jobs.* and exports.*. */
+export interface SweepDetail extends SweepSummary {
+  config: SweepConfig;
+  plan: SweepPlan;
+  state: SweepState;
+  trialRows: (TrialRow & { runId: string })[];
+  recommendation: Recommendation | null;
+  sensitivity: Sensitivity | null;
+}

@@ -41,6 +41,9 @@ export function fakeApi(handlers: Handlers = {}): FakeApi {
     'system.getSettings': () => ({ runsDir: '/data/runs', theme: 'system' }),
     'system.setSettings': (req) => ({ runsDir: '/data/runs', theme: 'system', ...req }),
     'models.list': () => [],
+    'models.catalogue': () => [],
+    'models.pulls': () => [],
+    'models.hubToken': () => ({ source: 'none', canStore: false, endpoint: 'https://huggingface.co', cacheDir: '/home/u/.cache/huggingface/hub' }),
     'jobs.list': () => [],
   };
   const api: FakeApi = {

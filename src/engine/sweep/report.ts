@@ -1,26 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Recommendation, Sensitivity, SweepFile, SweepState, TrialResult, TrialState } from '../../shared/sweep_state.js';
-import type { TrialSettings } from '../../shared/sweep.js';
+import type { Recommendation, Sensitivity, SweepFile, SweepState, TrialRow } from '../../shared/sweep_state.js';
 import { readMetrics, runPaths } from '../tuning/run_dir.js';
 import { recommend } from './recommend.js';
 import { sensitivity } from './sensitivity.js';
 import { readSweep, readSweepState } from './sweep_dir.js';
 
-/** One trial as the comparison view and `sps sweep show` list it. */
-export interface TrialRow {
-  id: string;
-  settings: TrialSettings;
-  runDir: string;
-  status: TrialState['status'];
-  reason?: string;
-  results: TrialResult[];
-  /** Its latest result (highest rung reached). */
-  value: number | null;
-  step: number;
-  /** The metric's evaluations over steps, for the overlaid curves. */
-  curve?: { step: number; value: number }[];
-}
+export type { TrialRow };
 
 export interface SweepReport {
   dir: string;

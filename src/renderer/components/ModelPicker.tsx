@@ -5,10 +5,39 @@ import { formatBytes, formatCount } from '../lib/format';
 import { useModels } from '../stores';
 import { Empty, ErrorBox, Loading } from './common';
 
-function ModelRow({ m, selectable, selected, onSelect, onRemove }: { m: ModelEntry; selectable: boolean; selected: boolean; onSelect?: (m: ModelEntry) => void; onRemove?: (m: ModelEntry) => void }) {
+const SOURCE_LABEL: Record<NonNullable<ModelEntry['source']>, string> = { builtin: 'built-in', added: 'added folder', 'hf-cache': 'Hugging Face cache' };
+
+function RemoveButton({ m, onRemove }: { m: ModelEntry; onRemove: (m: ModelEntry, deleteFiles: boolean) => void }) {
+  const [confirming, setConfirming] = useState(false);
+  if (m.source === 'builtin') return null;
+  if (m.source !== 'hf-cache') {
+    return (
+      <button type="button" className="link" onClick={() => onRemove(m, false)} aria-label={`Remove ${m.name}`}>
+        Remove
+      </button>
+    );
+  }
+  // A cache snapshot is removed by deleting its files, which Python tools share: ask first.
+  return confirming ? (
+    <span className="row">
+      <button type="button" className="danger" onClick={() => onRemove(m, true)} aria-label={`Delete the files of ${m.name}`} data-testid="model-delete-confirm">
+        Delete files
+      </button>
+      <button type="button" className="link" onClick={() => setConfirming(false)}>
+        Keep
+      </button>
+    </span>
+  ) : (
+    <button type="button" className="link" onClick={() => setConfirming(true)} aria-label={`Remove ${m.name}`} title="Deletes this snapshot from the Hugging Face cache">
+      Remove…
+    </button>
+  );
+}
+
+function ModelRow({ m, selectable, selected, onSelect, onRemove }: { m: ModelEntry; selectable: boolean; selected: boolean; onSelect?: (m: ModelEntry) => void; onRemove?: (m: ModelEntry, deleteFiles: boolean) => void }) {
   const id = `model-${m.id}`;
   return (
-    <tr data-testid="model-row" data-model-id={m.id} data-supported={m.supported} className={selected ? 'selected' : undefined}>
+    <tr data-testid="model-row" data-model-id={m.id} data-supported={m.supported} data-source={m.source} className={selected ? 'selected' : undefined}>
       {selectable && (
         <td>
           <input type="radio" name="model" id={id} checked={selected} disabled={!m.supported} onChange={() => onSelect?.(m)} aria-label={`Use ${m.name}`} />
@@ -18,31 +47,33 @@ function ModelRow({ m, selectable, selected, onSelect, onRemove }: { m: ModelEnt
         <label htmlFor={selectable ? id : undefined} className="model-name">
           {m.name}
         </label>
+        {m.source && <span className="badge small">{SOURCE_LABEL[m.source]}</span>}
         <div className="muted small" title={m.path}>
           {m.path}
         </div>
       </td>
-      <td>{m.modelType}</td>
+      <td>
+        {m.architecture ?? m.modelType}
+        {m.architecture && m.architecture !== m.modelType && <div className="muted small">{m.modelType}</div>}
+      </td>
       <td>
         {formatCount(m.parameters)} params
-        <div className="muted small">{formatBytes(m.sizeBytes)}</div>
+        <div className="muted small">{m.dtype ?? '—'}</div>
       </td>
       <td>{m.contextLength ?? '—'}</td>
-      <td>{m.hiddenSize ?? '—'}</td>
+      <td>{formatBytes(m.sizeBytes)}</td>
       <td>
         {m.supported ? (
-          <span className="badge badge-ok">supported</span>
+          <span className="badge badge-ok">ready</span>
         ) : (
           <span className="badge badge-bad" data-testid="model-unsupported">
-            not supported: {m.reason ?? 'unknown reason'}
+            cannot be used: {m.reason ?? 'unknown reason'}
           </span>
         )}
       </td>
       {onRemove && (
         <td>
-          <button type="button" className="link" onClick={() => onRemove(m)} aria-label={`Remove ${m.name}`}>
-            Remove
-          </button>
+          <RemoveButton m={m} onRemove={onRemove} />
         </td>
       )}
     </tr>
@@ -114,7 +145,7 @@ export function ModelPicker({ selectedPath, onSelect, manage }: { selectedPath?:
       {inspected.status === 'ready' && inspected.data && (
         <div className="card small" data-testid="model-inspect-result">
           <strong>{inspected.data.name}</strong> · {inspected.data.modelType} · hidden {inspected.data.hiddenSize ?? '—'} · {inspected.data.numLayers ?? '—'} layers · vocab {inspected.data.vocabSize ?? '—'} · context {inspected.data.contextLength ?? '—'} ·{' '}
-          {inspected.data.supported ? 'supported' : `not supported: ${inspected.data.reason ?? ''}`}
+          {inspected.data.architecture ? `${inspected.data.architecture} · ` : ''}{inspected.data.dtype ? `${inspected.data.dtype} · ` : ''}{inspected.data.supported ? 'ready' : `cannot be used: ${inspected.data.reason ?? ''}`}
         </div>
       )}
       {list.status === 'loading' && !list.data && <Loading label="Loading models…" testId="models-loading" />}
@@ -128,7 +159,7 @@ export function ModelPicker({ selectedPath, onSelect, manage }: { selectedPath?:
       )}
       {list.data && list.data.length === 0 && (
         <Empty title="No models yet" testId="models-empty">
-          <p>Add a Hugging Face model folder (with config.json, the .safetensors weights and tokenizer.json). Small models such as stories260K train in minutes on a CPU.</p>
+          <p>Add a Hugging Face model folder (with config.json, the .safetensors weights and tokenizer.json), or download one from the Hugging Face Hub on the Models screen. Small models such as stories260K train in minutes on a CPU.</p>
         </Empty>
       )}
       {list.data && list.data.length > 0 && (
@@ -138,16 +169,16 @@ export function ModelPicker({ selectedPath, onSelect, manage }: { selectedPath?:
               {onSelect && <th scope="col">Use</th>}
               <th scope="col">Model</th>
               <th scope="col">Architecture</th>
-              <th scope="col">Size</th>
+              <th scope="col">Parameters</th>
               <th scope="col">Context</th>
-              <th scope="col">Hidden</th>
+              <th scope="col">Disk</th>
               <th scope="col">Status</th>
               {manage && <th scope="col" />}
             </tr>
           </thead>
           <tbody>
             {list.data.map((m) => (
-              <ModelRow key={m.id} m={m} selectable={!!onSelect} selected={m.path === selectedPath} onSelect={onSelect} onRemove={manage ? (x) => void stores.models.getState().remove(x.id) : undefined} />
+              <ModelRow key={m.id} m={m} selectable={!!onSelect} selected={m.path === selectedPath} onSelect={onSelect} onRemove={manage ? (x, deleteFiles) => void stores.models.getState().remove(x.id, deleteFiles) : undefined} />
             ))}
           </tbody>
         </table>

@@ -5,6 +5,7 @@ import { Empty, ErrorBox, Loading, ProgressBar } from '../components/common';
 import { StatusBadge } from '../components/StatusBadge';
 import { formatMetric } from '../lib/format';
 import { useMonitor, useRuns } from '../stores';
+import { SweepsList } from './sweep/SweepsList';
 
 const COLORS = ['#4f7cff', '#e8684a', '#2fb57a', '#b26bd6', '#d9a400', '#2aa9c9', '#d64f8a', '#7d8c99'];
 
@@ -41,6 +42,7 @@ export function RunsScreen() {
   return (
     <div className="screen" data-testid="screen-runs">
       <h1>Runs</h1>
+      <SweepsList />
       {list.status === 'loading' && <Loading label="Loading runs…" testId="runs-loading" />}
       {list.status === 'error' && list.error && <ErrorBox error={list.error} title="Could not list the runs" testId="runs-error" />}
       {list.status === 'ready' && runs.length === 0 && (

@@ -3,6 +3,7 @@ import type { Settings } from '../../shared/api';
 import { describeProvider } from '../../shared/devices';
 import { usePlatform, useStores } from '../api/context';
 import { ErrorBox, Loading } from '../components/common';
+import { HubTokenSettings } from '../components/HubTokenSettings';
 import { useSettings } from '../stores';
 import { effectiveTheme } from '../theme';
 
@@ -73,6 +74,7 @@ export function SettingsScreen() {
           {saving ? 'Saving…' : 'Save'}
         </button>
       </form>
+      <HubTokenSettings />
       <section className="card" data-testid="system-info">
         <h2>System</h2>
         {info.status === 'loading' && <Loading label="Probing devices…" />}

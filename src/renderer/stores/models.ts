@@ -10,7 +10,8 @@ export interface ModelsState {
   /** Adds a model folder; resolves to the entry, or undefined when it failed (see `adding.error`). */
   add: (path: string) => Promise<ModelEntry | undefined>;
   inspect: (path: string) => Promise<void>;
-  remove: (id: string) => Promise<void>;
+  /** deleteFiles: a Hugging Face cache snapshot is deleted from disk. */
+  remove: (id: string, deleteFiles?: boolean) => Promise<void>;
 }
 
 export const createModelsStore = (api: ApiClient) =>
@@ -46,9 +47,9 @@ export const createModelsStore = (api: ApiClient) =>
         set({ inspected: { status: 'error', error: toSerialized(e) } });
       }
     },
-    remove: async (id) => {
+    remove: async (id, deleteFiles) => {
       try {
-        await api.call('models.remove', { id });
+        await api.call('models.remove', deleteFiles ? { id, deleteFiles } : { id });
         set({ list: { status: 'ready', data: (get().list.data ?? []).filter((m) => m.id !== id) } });
       } catch (e) {
         set({ list: { ...get().list, error: toSerialized(e) } });

@@ -1,6 +1,6 @@
 import { createStore } from 'zustand';
 
-export type Screen = { name: 'wizard' } | { name: 'runs' } | { name: 'models' } | { name: 'settings' } | { name: 'run'; id: string };
+export type Screen = { name: 'wizard' } | { name: 'runs' } | { name: 'models' } | { name: 'settings' } | { name: 'run'; id: string } | { name: 'sweep'; id: string };
 
 export interface UiState {
   screen: Screen;

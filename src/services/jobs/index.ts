@@ -20,6 +20,8 @@ export interface JobsService {
   activePid(id: string): number | undefined;
   /** A run's folder from its id (checked: a run id, an existing run). */
   resolve(id: string): string;
+  /** Makes a run outside the runs folder known by id (a sweep's trials). */
+  adopt(id: string, dir: string): void;
 }
 
 /**
@@ -80,6 +82,7 @@ export function jobsService(ctx: ServiceContext): JobsService {
     markInterrupted: () => markInterrupted(folders.list(), (id) => queue.isLive(id)),
     activePid: (id) => queue.pid(id),
     resolve,
+    adopt: (id, dir) => folders.remember(id, dir),
     shutdown: (timeoutMs) => queue.shutdown(timeoutMs),
   };
 }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -130,6 +130,24 @@ describe('the desktop app with the real services', () => {
     expect(info.value.paths.runs).toBe(join(userData, 'runs'));
     const bad = await f.handles.get('sps:call')!({ senderFrame: win.webContents.mainFrame }, 'jobs.get', { id: 'no-such-run' });
     expect(bad).toMatchObject({ ok: false });
+    f.raw.app.emit('before-quit', { preventDefault() {} });
+    await started!.quit.done;
+  });
+
+  it('stores the Hugging Face token with safeStorage: models.setHubToken through the gate, encrypted in the data folder', async () => {
+    const { createServices } = await import('../../../src/services/index.js');
+    const userData = mkdtempSync(join(tmpdir(), 'sps-app-token-'));
+    const f = fakeElectron(userData);
+    const scramble = (b: Buffer) => Buffer.from(b).map((x) => x ^ 0x33);
+    const safeStorage = { isEncryptionAvailable: () => true, encryptString: (s: string) => scramble(Buffer.from(s)), decryptString: (b: Buffer) => scramble(b).toString() };
+    const started = await startDesktopApp({ ...f.electron, safeStorage } as unknown as ElectronMain, createServices, { root: '/app', log: { error: vi.fn(), warn: vi.fn() } });
+    const win = f.windows[0]!;
+    const call = (method: string, req: unknown) => f.handles.get('sps:call')!({ senderFrame: win.webContents.mainFrame }, method, req) as Promise<{ ok: boolean; value: { source: string; canStore: boolean } }>;
+    const saved = await call('models.setHubToken', { token: 'hf_desktopToken42' });
+    expect(saved.value).toMatchObject({ source: process.env.HF_TOKEN ? 'env' : 'stored', canStore: true });
+    const file = readFileSync(join(userData, 'hf-token.bin'));
+    expect(file.includes(Buffer.from('hf_desktopToken42'))).toBe(false);
+    expect(safeStorage.decryptString(file)).toBe('hf_desktopToken42');
     f.raw.app.emit('before-quit', { preventDefault() {} });
     await started!.quit.done;
   });

@@ -31,6 +31,8 @@ export function makeServices(dataDir: string, extra: Partial<ServicesOptions> = 
       onEvent?.(r);
     },
     shutdownTimeoutMs: 15_000,
+    // Never the machine's own Hugging Face cache: the model list stays what the test made.
+    hfCacheDir: join(dataDir, 'hf-cache'),
     ...extra,
   });
   return {

@@ -32,7 +32,7 @@ function Controls({ id, live }: { id: string; live: LiveRun }) {
       <button type="button" onClick={() => c('pause')} disabled={busy || s !== 'running'} data-testid="run-pause">
         {live.pending === 'pause' ? 'Pausing…' : 'Pause'}
       </button>
-      <button type="button" onClick={() => c('resume')} disabled={busy || !(s === 'paused' || s === 'interrupted')} data-testid="run-resume">
+      <button type="button" onClick={() => c('resume')} disabled={busy || !(s === 'paused' || s === 'interrupted' || s === 'stopped')} data-testid="run-resume">
         {live.pending === 'resume' ? 'Resuming…' : 'Resume'}
       </button>
       <button type="button" className="danger" onClick={() => c('cancel')} disabled={busy || !(s === 'running' || s === 'paused' || s === 'created' || s === 'interrupted')} data-testid="run-cancel">
@@ -109,7 +109,7 @@ export function RunScreen({ id }: { id: string }) {
   const metric = d.job.training.metric ?? defaultMetric(d.job.task.kind).name;
   const p = live.progress;
   const status = live.status ?? d.status;
-  const finished = status === 'completed' || status === 'cancelled' || ((status === 'failed' || status === 'interrupted') && d.best !== null);
+  const finished = status === 'completed' || status === 'cancelled' || ((status === 'failed' || status === 'interrupted' || status === 'stopped') && d.best !== null);
   const lastTps = live.train.at(-1)?.tokensPerSecond;
   return (
     <div className="screen run" data-testid="screen-run" data-run-id={id} data-status={status}>

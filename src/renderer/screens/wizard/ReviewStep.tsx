@@ -4,7 +4,7 @@ import { slug } from '../../../shared/slug';
 import { useStores } from '../../api/context';
 import { ErrorBox, Loading } from '../../components/common';
 import { tuneCommand } from '../../lib/cli';
-import { useSettings, useWizard } from '../../stores';
+import { useSettings, useSweepDraft, useWizard } from '../../stores';
 
 
 /** Downloads a text file from the renderer (no Node). */
@@ -29,6 +29,8 @@ export function ReviewStep() {
   const launch = useWizard((s) => s.launch);
   const runsDir = useSettings((s) => s.settings.data?.runsDir ?? s.info.data?.paths.runs ?? 'runs');
   const [copied, setCopied] = useState<string | null>(null);
+  const sweepOn = useSweepDraft((s) => s.enabled);
+  const sweepLaunch = useSweepDraft((s) => s.launch);
   const errors = validateJob(job);
   const named = name.trim() ? { ...job, name: name.trim() } : job;
   const out = `${runsDir.replace(/[\\/]+$/, '')}/${slug(name || (model?.name ?? 'run'))}`;
@@ -45,6 +47,14 @@ export function ReviewStep() {
     }
   };
   const doLaunch = async () => {
+    if (sweepOn) {
+      const sid = await stores.sweepDraft.getState().launchSweep(job, name);
+      if (sid) {
+        void stores.sweeps.getState().loadList();
+        stores.ui.getState().go({ name: 'sweep', id: sid });
+      }
+      return;
+    }
     const id = await stores.wizard.getState().launchJob();
     if (id) {
       void stores.runs.getState().load();
@@ -138,12 +148,13 @@ export function ReviewStep() {
         </div>
       </div>
       <div className="row launch-row">
-        <button type="button" className="primary big" onClick={() => void doLaunch()} disabled={errors.length > 0 || launch.status === 'loading'} data-testid="launch">
-          {launch.status === 'loading' ? 'Launching…' : 'Launch'}
+        <button type="button" className="primary big" onClick={() => void doLaunch()} disabled={errors.length > 0 || launch.status === 'loading' || sweepLaunch.status === 'loading'} data-testid="launch">
+          {launch.status === 'loading' || sweepLaunch.status === 'loading' ? 'Launching…' : sweepOn ? 'Launch sweep' : 'Launch'}
         </button>
         {launch.status === 'loading' && <Loading label="Creating and starting the run…" testId="launch-loading" />}
       </div>
       {launch.status === 'error' && launch.error && <ErrorBox error={launch.error} title="Could not launch" testId="launch-error" />}
+      {sweepOn && sweepLaunch.status === 'error' && sweepLaunch.error && <ErrorBox error={sweepLaunch.error} title="Could not launch the sweep" testId="launch-error" />}
     </section>
   );
 }

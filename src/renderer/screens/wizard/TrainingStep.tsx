@@ -8,6 +8,7 @@ import { estimate } from '../../lib/estimates';
 import { formatBytes, formatDuration } from '../../lib/format';
 import { useRuns, useSettings, useWizard } from '../../stores';
 import { fieldErrors } from '../../stores/wizard';
+import { SweepSwitch } from './SweepSwitch';
 
 const METRICS: Record<JobConfig['task']['kind'], string[]> = {
   classification: ['accuracy', 'macro_f1', 'val_loss'],
@@ -80,6 +81,7 @@ export function TrainingStep() {
   return (
     <section data-testid="step-training">
       <h2>4. Prompt &amp; training</h2>
+      <SweepSwitch />
       <fieldset className="card">
         <legend>Soft prompt</legend>
         <NumberField label="Virtual tokens" value={job.prompt.numVirtualTokens} onChange={(v) => setP('numVirtualTokens', v as number)} error={errors['prompt.numVirtualTokens']} testId="field-virtual-tokens" hint="More tokens give the prompt more capacity; 8–50 is typical, more for bigger models." />
