@@ -126,7 +126,8 @@ function config(s: BenchShape): Record<string, unknown> {
   return { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...common, head_dim: s.headDim, attention_bias: false, mlp_bias: false, pretraining_tp: 1, pad_token_id: 2 };
 }
 
-function tokenizerJson(): Record<string, unknown> {
+/** The tiny test BPE as a tokenizer.json (the benches feed ids; it only has to load). */
+export function tokenizerJson(): Record<string, unknown> {
   const { vocab, merges } = tinyVocab();
   const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true };
   return {

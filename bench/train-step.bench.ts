@@ -95,7 +95,8 @@ function spawnPeft(label: string, w: Workload, steps: number, timeoutMs: number)
 }
 
 function peftAvailable(): boolean {
-  const p = spawnSync('python3', ['-c', 'import torch, transformers, peft'], { stdio: 'ignore', timeout: 120_000 });
+  // Importing torch takes minutes on a loaded machine: a short timeout would drop PEFT silently.
+  const p = spawnSync('python3', ['-c', 'import torch, transformers, peft'], { stdio: 'ignore', timeout: 900_000 });
   return p.status === 0;
 }
 

@@ -8,7 +8,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { mulberry32 } from '../../src/shared/mulberry32.js';
-import { tinyVocab } from '../../test/fixtures/tiny/tiny_models.js';
+import { tokenizerJson } from '../synthetic_model.js';
 
 export interface ModelShape {
   modelType: 'llama' | 'qwen2';
@@ -136,20 +136,7 @@ export function ensureShapeModel(name: string, root: string, log: (m: string) =>
   }
   renameSync(tmp, join(dir, 'model.safetensors'));
   writeFileSync(join(dir, 'config.json'), json(config(s)));
-  const { vocab, merges } = tinyVocab();
-  const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true };
-  writeFileSync(
-    join(dir, 'tokenizer.json'),
-    json({
-      version: '1.0',
-      added_tokens: ['<unk>', '<s>', '</s>'].map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-      normalizer: null,
-      pre_tokenizer: metaspace,
-      post_processor: null,
-      decoder: metaspace,
-      model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges },
-    }),
-  );
+  writeFileSync(join(dir, 'tokenizer.json'), json(tokenizerJson()));
   writeFileSync(join(dir, 'tokenizer_config.json'), json({ tokenizer_class: 'PreTrainedTokenizerFast', bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', model_max_length: 4096 }));
   writeFileSync(stamp, wanted);
   log(`wrote ${name} (${(offset / 2 ** 30).toFixed(2)} GiB BF16) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
