@@ -83,13 +83,15 @@ export function startTrainingWorker(runDir: string, opts: TrainingWorkerOptions)
   child.onMessage((raw) => {
     const m = raw as WorkerToParent;
     if (m.type === 'event') {
-      last = m.event;
+      // The outcome is the first 'finished' or 'failed': events after it (the background
+      // tokenizer's last progress while the data is closed) are relayed but do not replace it.
+      if (!isOutcome(last)) last = m.event;
       relay(m.event);
     }
   });
   const done = new Promise<WorkerExit>((resolve) => {
     child.onExit((code, signal) => {
-      const ended = last?.type === 'finished' || last?.type === 'failed';
+      const ended = isOutcome(last);
       if (logFailure !== undefined || !ended) {
         const reason = logFailure ?? (signal ? `the training worker was killed by ${signal}` : `the training worker exited with code ${code}`);
         try {
@@ -120,4 +122,8 @@ export function startTrainingWorker(runDir: string, opts: TrainingWorkerOptions)
     done,
     kill: (signal = 'SIGTERM') => child.kill(signal),
   };
+}
+
+function isOutcome(e: TrainingEvent | undefined): boolean {
+  return e?.type === 'finished' || e?.type === 'failed';
 }

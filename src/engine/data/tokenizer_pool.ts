@@ -96,7 +96,14 @@ export class TokenizerPool {
 
   async close(): Promise<void> {
     this.failed ??= new SpsError('INTERNAL', 'the tokenizer pool is closed');
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    // An idle thread is unref'd; its terminate() would then not keep the process alive until the
+    // thread has exited, and a worker process whose last work is this close would exit mid-await.
+    await Promise.all(
+      this.workers.map((w) => {
+        w.ref();
+        return w.terminate();
+      }),
+    );
     this.workers.length = 0;
   }
 }
