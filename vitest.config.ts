@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -9,5 +11,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // onnxruntime sessions are native and use threads; forks isolate them per file.
     pool: 'forks',
+    // Tests share one token cache of their own (never the user's), kept small.
+    env: { SPS_TOKEN_CACHE: process.env.SPS_TOKEN_CACHE ?? join(tmpdir(), `sps-test-token-cache-${process.getuid?.() ?? 'user'}`), SPS_TOKEN_CACHE_MAX_GB: '1' },
   },
 });

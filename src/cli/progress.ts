@@ -30,6 +30,8 @@ export function metricsLine(m: Record<string, unknown>): string {
  */
 export function eventPrinter(io: CliIO, opts: { json: boolean; tty: boolean }): (e: TrainingEvent) => void {
   let barShown = false;
+  let trainingStarted = false;
+  let tokenized = '';
   const line = (s: string) => {
     if (barShown) io.stdout('\n');
     barShown = false;
@@ -42,6 +44,7 @@ export function eventPrinter(io: CliIO, opts: { json: boolean; tty: boolean }): 
     }
     switch (e.type) {
       case 'started':
+        trainingStarted = true;
         line(`${e.resumed ? 'resuming' : 'training'} ${e.runDir} on ${e.device}: ${e.numTrain} train / ${e.numValidation} validation examples, ${e.totalSteps} steps${e.resumed ? ` (from step ${e.step})` : ''}`);
         break;
       case 'loading':
@@ -50,11 +53,23 @@ export function eventPrinter(io: CliIO, opts: { json: boolean; tty: boolean }): 
           barShown = true;
         } else if (e.bytesRead === e.totalBytes) line(`read ${e.file} (${e.totalBytes} bytes)`);
         break;
+      case 'tokenizing': {
+        // Before the first step: its own line; while training: a note on the step line.
+        const pct = Math.floor((100 * e.done) / Math.max(1, e.total));
+        const eta = e.etaSeconds >= 0 ? ` eta ${duration(e.etaSeconds)}` : '';
+        tokenized = e.done < e.total ? ` | tokenized ${pct}%${eta}` : '';
+        if (trainingStarted) break;
+        if (opts.tty) {
+          io.stdout(`\rtokenizing ${e.file}: ${pct}% (${e.done}/${e.total})${eta}\x1b[K`);
+          barShown = true;
+        } else if (e.done === e.total) line(`tokenized ${e.total} examples of ${e.file}`);
+        break;
+      }
       case 'baseline':
         line(`zero-shot baseline: ${metricsLine(e.metrics)}`);
         break;
       case 'progress': {
-        const text = `step ${e.step}/${e.totalSteps} loss ${fmt(e.loss)} lr ${fmt(e.lr, 3)} |g| ${fmt(e.gradNorm, 3)} ${Math.round(e.tokensPerSecond)} tok/s eta ${duration(e.etaSeconds)}${e.skipped ? ` skipped ${e.skipped}` : ''}`;
+        const text = `step ${e.step}/${e.totalSteps} loss ${fmt(e.loss)} lr ${fmt(e.lr, 3)} |g| ${fmt(e.gradNorm, 3)} ${Math.round(e.tokensPerSecond)} tok/s eta ${duration(e.etaSeconds)}${e.skipped ? ` skipped ${e.skipped}` : ''}${tokenized}`;
         if (opts.tty) {
           const width = 24;
           const filled = Math.round((e.step / e.totalSteps) * width);

@@ -6,28 +6,11 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { mimeType } from '../server/mime.js';
+import { rendererCsp } from '../shared/csp.js';
 import { APP_HOST, APP_SCHEME } from './app_origin.js';
 
-/**
- * style-src allows 'unsafe-inline' and nothing else does: React and recharts put `style`
- * attributes on elements (tooltip positions, SVG text measurement, chart sizes) and a few
- * components set `<style>`-free inline styles that Chromium checks against style-src. Inline
- * CSS cannot run code, and with connect-src / img-src limited to 'self' it cannot exfiltrate
- * either; scripts stay strictly 'self' (no inline script, no eval).
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "worker-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** The desktop page's policy (src/shared/csp.ts says why each directive is what it is). */
+export const CONTENT_SECURITY_POLICY = rendererCsp({ mode: 'desktop' });
 
 
 /** The privileges the scheme needs; pass to protocol.registerSchemesAsPrivileged before `ready`. */

@@ -1,25 +1,15 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
+import { rendererCsp } from '../shared/csp.js';
 import { mimeType } from './mime.js';
 
 export { mimeType };
 
 
-/** The strict Content-Security-Policy of the renderer page (scripts and connections: this server only). */
+/** The renderer page's policy in web mode: the desktop one plus this server's WebSocket (src/shared/csp.ts). */
 export function contentSecurityPolicy(wsOrigin: string): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    `connect-src 'self' ${wsOrigin}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return rendererCsp({ mode: 'web', webSocketOrigin: wsOrigin });
 }
 
 export function securityHeaders(csp: string): Record<string, string> {

@@ -1,7 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SpsError } from '../shared/errors.js';
-import { writeFileDurable, randomSuffix, fsyncDir } from '../engine/tuning/durable_fs.js';
+import { writeJsonAtomic } from '../engine/tuning/durable_fs.js';
 
 /**
  * A small JSON file in the data folder (settings.json, models.json). Writes are atomic (temp
@@ -53,14 +53,10 @@ export class JsonStore<T> {
         // A damaged file is never made the backup.
       }
     }
-    const tmp = `${this.path}.tmp-${randomSuffix()}`;
     try {
-      writeFileDurable(tmp, JSON.stringify(value, null, 2) + '\n');
-      renameSync(tmp, this.path);
+      writeJsonAtomic(this.path, value);
     } catch (err) {
-      rmSync(tmp, { force: true });
       throw new SpsError('FILE_UNREADABLE', `cannot write the ${this.what} file: ${(err as Error).message}`, { location: { file: this.path }, cause: err });
     }
-    fsyncDir(dirname(this.path));
   }
 }

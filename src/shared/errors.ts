@@ -39,6 +39,8 @@ export type SpsErrorCode =
   | 'PATH_NOT_ALLOWED'
   | 'RUN_LOCKED'
   | 'TOO_MANY_REQUESTS'
+  /** The user stopped a long operation (what it finished is kept). */
+  | 'CANCELLED'
   | 'INTERNAL';
 
 export class SpsError extends Error {

@@ -17,6 +17,8 @@ export interface SerializedError {
 export type TrainingEvent =
   | { type: 'started'; runDir: string; totalSteps: number; step: number; device: string; numTrain: number; numValidation: number; resumed: boolean }
   | { type: 'loading'; file: string; bytesRead: number; totalBytes: number }
+  /** Examples tokenized into the token cache (in the background while training when the data is large). */
+  | { type: 'tokenizing'; file: string; done: number; total: number; tokensPerSecond: number; etaSeconds: number }
   | { type: 'baseline'; metrics: Metrics }
   | { type: 'progress'; step: number; totalSteps: number; epoch: number; loss: number; lr: number; gradNorm: number; tokensPerSecond: number; etaSeconds: number; skipped: number }
   | { type: 'skipped'; step: number; consecutive: number; reason: string }

@@ -32,7 +32,7 @@ Training:
   --max-length L (256)  --eval-every N (50)  --checkpoint-every N (50)  --patience P (0: off)
   --generation-eval-examples N  exact match / token F1 during training on the first N
                          validation examples only (default: all; the last evaluation uses all)
-  --metric NAME (accuracy / val_loss)  --seed S (42)  --append-eos  --device cpu|webgpu|cuda|webgpu-software (cpu)
+  --metric NAME (accuracy / val_loss)  --seed S (42)  --append-eos  --device cpu|webgpu|cuda|webgpu-software (cpu; webgpu and cuda experimental)
   --precision auto|fp32|fp16 (auto: fp16 on a GPU with half-precision support, else fp32)
 Output:
   --json                 JSON-lines events instead of text

@@ -79,6 +79,8 @@ export class ExampleBuilder {
   constructor(
     readonly task: TaskSpec,
     readonly file: string,
+    /** Keep the examples for `finish` (false: the caller keeps what it needs, e.g. an index). */
+    private readonly retain = true,
   ) {
     if (task.kind === 'classification' || task.kind === 'generation') this.input = compileTemplate(task.inputTemplate, 'input template');
     if (task.kind === 'generation') this.output = compileTemplate(task.outputTemplate, 'output template');
@@ -152,7 +154,7 @@ export class ExampleBuilder {
     }
     const ex: DatasetExample = { input, output, source: loc };
     if (label !== undefined) ex.label = label;
-    this.pending.push(ex);
+    if (this.retain) this.pending.push(ex);
     return ex;
   }
 

@@ -6,7 +6,9 @@ import type { LoadedModel } from '../models/load_model.js';
 import { taskSpecOf } from '../tuning/prepare_data.js';
 import { buildExamples } from './dataset.js';
 import { previewRecords } from './readers/index.js';
-import { validateDataset } from './validate.js';
+import { tokenCacheRoot } from './cache_entry.js';
+import { tokenizerVariantOf } from './tokenized_dataset.js';
+import { validateStreaming } from './validate_streaming.js';
 import { reportDTO } from './validation_report_dto.js';
 
 /**
@@ -20,14 +22,15 @@ function readOpts(job: JobConfig) {
 
 /** Validates the job's training (and validation) file, with token lengths from the model's tokenizer. */
 export async function validateJobDataset(job: JobConfig, model: LoadedModel): Promise<ValidationReportDTO> {
+  // Streams files of any size; every example is tokenized into the shared token cache, so the
+  // run that follows on this file, tokenizer and template starts at once.
   const tok = modelForJob(model, job).tokenizer;
-  const report = await validateDataset({
+  const report = await validateStreaming({
     file: resolve(job.data.train),
     task: taskSpecOf(job, tok),
-    ...(job.data.format ? { format: job.data.format, validationFormat: job.data.format } : {}),
+    read: readOpts(job),
     ...(job.data.validation ? { validationFile: resolve(job.data.validation) } : {}),
-    ...(job.data.textMode ? { read: { textMode: job.data.textMode } } : {}),
-    tokenize: (text, part) => tok.encode(text, { addSpecialTokens: part === 'input' }),
+    tokens: { tokenizer: tok, modelDir: model.dir, cacheRoot: tokenCacheRoot(), ...tokenizerVariantOf(tok) },
     maxLength: job.training.maxLength,
   });
   return reportDTO(report);

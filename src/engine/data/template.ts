@@ -1,4 +1,5 @@
 import { SpsError, type ErrorLocation } from '../../shared/errors.js';
+import { editDistance } from '../../shared/edit_distance.js';
 
 /**
  * Prompt templates: literal text with `{column}` placeholders filled from a record's fields.
@@ -132,15 +133,3 @@ export function missingColumnError(col: string, user: string, columns: readonly 
   });
 }
 
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] as number;
-}

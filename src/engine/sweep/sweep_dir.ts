@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SpsError } from '../../shared/errors.js';
 import { defaultMetric, metricDirection } from '../../shared/job.js';
 import { validateSweep, type SweepConfig } from '../../shared/sweep.js';
 import { SWEEP_STATUSES, type SweepFile, type SweepPlan, type SweepState, type TrialState } from '../../shared/sweep_state.js';
 import { readJsonFile } from '../files.js';
-import { fsyncDir, randomSuffix, writeFileDurable } from '../tuning/durable_fs.js';
+import { fsyncDir, writeFileDurable, writeJsonAtomic } from '../tuning/durable_fs.js';
 import { APP_VERSION } from '../tuning/run.js';
 import { plannedSteps, rungSteps } from './halving.js';
 import { sampleTrials, trialId } from './sampler.js';
@@ -55,18 +55,6 @@ export function planSweep(config: SweepConfig): SweepPlan {
     plannedSteps: config.halving.enabled ? plannedSteps(rungs, trials.length, eta) : trials.length * fullSteps,
     fullGridSteps: trials.length * fullSteps,
   };
-}
-
-function writeJsonAtomic(path: string, dir: string, value: unknown): void {
-  const tmp = `${path}.tmp-${randomSuffix()}`;
-  try {
-    writeFileDurable(tmp, JSON.stringify(value, null, 2) + '\n');
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  fsyncDir(dir);
 }
 
 /** Paths in the config made absolute, so the sweep folder works from any directory. */
@@ -131,5 +119,5 @@ export function readSweepState(dir: string): SweepState {
 
 /** Replaces state.json atomically: a crash leaves the old or the new state, never half of one. */
 export function writeSweepState(dir: string, state: SweepState): void {
-  writeJsonAtomic(sweepPaths(dir).state, dir, { ...state, updatedAt: new Date().toISOString() });
+  writeJsonAtomic(sweepPaths(dir).state, { ...state, updatedAt: new Date().toISOString() });
 }

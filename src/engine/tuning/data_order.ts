@@ -28,6 +28,11 @@ export class DataOrder {
     return this.rng.shuffle(Array.from({ length: this.n }, (_, i) => i));
   }
 
+  /** The indices still to come in the current epoch, in order (what to tokenize first). */
+  upcoming(): number[] {
+    return this.order.slice(this.cursor);
+  }
+
   /** The next batch's indices; a batch never spans two epochs. */
   next(size: number): number[] {
     if (this.cursor >= this.n) {

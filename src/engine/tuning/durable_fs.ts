@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /**
  * Small durable-write helpers shared by run_dir.ts and checkpoint.ts. "Durable" means the
@@ -50,4 +51,21 @@ export function fsyncDir(dir: string): void {
 /** A short random name component so concurrent or leftover temp names never collide. */
 export function randomSuffix(): string {
   return randomBytes(6).toString('hex');
+}
+
+/**
+ * Replaces a JSON file atomically: readers see the old or the new content, never half of it
+ * (a temp file beside it, fsync, rename over, fsync the folder). state.json, settings.json,
+ * models.json and the sweep files all go through here.
+ */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${randomSuffix()}`;
+  try {
+    writeFileDurable(tmp, JSON.stringify(value, null, 2) + '\n');
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  fsyncDir(dirname(path));
 }

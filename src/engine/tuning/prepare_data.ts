@@ -1,7 +1,11 @@
+import { statSync } from 'node:fs';
 import { SpsError } from '../../shared/errors.js';
 import type { JobConfig } from '../../shared/job.js';
-import { loadExamples, type BuildResult, type DatasetExample, type TaskSpec } from '../data/dataset.js';
-import { tokenizeExample, type TokenizedExample } from '../data/example.js';
+import { tokenCacheRoot } from '../data/cache_entry.js';
+import type { TaskSpec } from '../data/dataset.js';
+import type { TokenizedExample } from '../data/example.js';
+import type { ExampleIndex } from '../data/example_index.js';
+import { TokenizedDataset, tokenizerVariantOf, type TokenizeProgress } from '../data/tokenized_dataset.js';
 import { splitTrainValidation } from '../data/split.js';
 import { modelForJob } from '../models/chat_template.js';
 import type { LoadedModel } from '../models/load_model.js';
@@ -50,16 +54,17 @@ export function taskSpecOf(job: JobConfig, tok?: TextTokenizer): TaskSpec {
 }
 
 /** Rows with errors stop the run before it starts, with the first one's location. */
-function failOnProblems(result: BuildResult, file: string): string[] {
-  const errors = result.problems.filter((p) => p.severity === 'error');
-  if (errors.length > 0) {
+function failOnProblems(index: ExampleIndex, file: string): string[] {
+  const p = index.problems;
+  if (p.errors > 0) {
+    const errors = p.shown.filter((x) => x.severity === 'error').sort((x, y) => (x.location.line ?? 0) - (y.location.line ?? 0));
     const first = errors[0]!;
-    throw new SpsError('INVALID_DATA', `${errors.length} row(s) cannot be used; the first: ${first.message}`, {
+    throw new SpsError('INVALID_DATA', `${p.errors} row(s) cannot be used; the first: ${first.message}`, {
       location: first.location,
       hint: `${first.hint ?? 'fix the row'}; \`sps validate --data ${file}\` lists every problem`,
     });
   }
-  return result.problems.filter((p) => p.severity === 'warning').map((p) => `${p.location.file ?? file}:${p.location.line ?? '?'}: ${p.message}`);
+  return p.shown.filter((x) => x.severity === 'warning').map((x) => `${x.location.file ?? file}:${x.location.line ?? '?'}: ${x.message}`);
 }
 
 /**
@@ -79,58 +84,189 @@ export function truncateExample(ex: TrainExample, maxLength: number): { ex: Trai
 }
 
 /**
- * Job → tokenized train and validation examples, as DESIGN.md "Tuning semantics" define them.
- * Validation is the given file or a seeded (stratified, for classification) split of train.
+ * A job's train and validation examples, tokenized through the shared token cache and served
+ * by number (DESIGN.md "Tuning semantics" apply when an example is read: EOS, label, and the
+ * maxLength cut). Which examples are train and which validation is a pure function of the
+ * dataset and the seed, decided from the first pass alone (a seeded, stratified for
+ * classification, split of the file's usable examples; or the given validation file).
  */
-export async function prepareTaskData(job: JobConfig, jobModel: LoadedModel, onProgress?: (file: string, read: number, total: number) => void): Promise<TaskData> {
+export class StreamedTaskData {
+  readonly labels?: string[];
+  readonly verbalizerIds?: number[][];
+
+  constructor(
+    private readonly trainSet: TokenizedDataset,
+    private readonly valSet: TokenizedDataset,
+    /** Example numbers (in their dataset) of the train and validation examples. */
+    private readonly trainIdx: Int32Array,
+    private readonly valIdx: Int32Array,
+    private readonly eos: number | undefined,
+    private readonly maxLength: number,
+    readonly warnings: string[],
+    labels: { labels: string[]; verbalizerIds: number[][] } | undefined,
+  ) {
+    if (labels) {
+      this.labels = labels.labels;
+      this.verbalizerIds = labels.verbalizerIds;
+    }
+  }
+
+  get numTrain(): number {
+    return this.trainIdx.length;
+  }
+  get numValidation(): number {
+    return this.valIdx.length;
+  }
+  /** Every example is in the cache already. */
+  get complete(): boolean {
+    return this.trainSet.complete && this.valSet.complete;
+  }
+
+  private convert(set: TokenizedDataset, i: number, t: TokenizedExample): TrainExample {
+    const ids = this.eos !== undefined ? [...t.ids, this.eos] : t.ids;
+    const ex: TrainExample = { ids, labelStart: t.labelStart };
+    const line = set.index.lines?.[i];
+    if (line !== undefined) ex.source = { file: set.index.file, line };
+    const label = set.index.labelIds?.[i];
+    if (label !== undefined) ex.label = label;
+    return truncateExample(ex, this.maxLength).ex;
+  }
+
+  /** The k-th training example (k < numTrain), waiting while it is being tokenized. */
+  async train(k: number): Promise<TrainExample> {
+    const i = this.trainIdx[k]!;
+    return this.convert(this.trainSet, i, await this.trainSet.get(i));
+  }
+
+  /** All validation examples (waits for their tokens; asked for in blocks, so they are tokenized together). */
+  async validation(): Promise<TrainExample[]> {
+    const out: TrainExample[] = [];
+    const BLOCK = 4096;
+    for (let k = 0; k < this.valIdx.length; k += BLOCK) {
+      const idx = Array.from(this.valIdx.subarray(k, k + BLOCK));
+      const got = await Promise.all(idx.map((i) => this.valSet.get(i)));
+      got.forEach((t, j) => out.push(this.convert(this.valSet, idx[j]!, t)));
+    }
+    return out;
+  }
+
+  /**
+   * Tokenizes what the cache lacks in the order a run needs it: the training examples of its
+   * steps up to the first evaluation (`upcoming` in data order, the first `beforeEval` of
+   * them), then the validation set, then the rest of `upcoming`, then everything else.
+   */
+  tokenize(upcoming: ArrayLike<number>, opts: { beforeEval?: number; threads?: number; onProgress?: (p: TokenizeProgress) => void } = {}): Promise<void> {
+    const train = Array.from(upcoming, (k) => this.trainIdx[k]!);
+    const head = train.slice(0, opts.beforeEval ?? train.length);
+    const tail = train.slice(head.length);
+    const fillOpts = { ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+    if (this.valSet === this.trainSet) return this.trainSet.fill([...head, ...this.valIdx, ...tail], fillOpts);
+    return Promise.all([this.trainSet.fill([...head, ...tail], fillOpts), this.valSet.fill(this.valIdx, fillOpts)]).then(() => undefined);
+  }
+
+  /** Examples cut to maxLength among those tokenized so far (all of them once complete). */
+  truncatedCount(): number {
+    const extra = this.eos !== undefined ? 1 : 0;
+    let n = 0;
+    for (const [set, idx] of [[this.trainSet, this.trainIdx], [this.valSet, this.valIdx]] as const) {
+      for (const i of idx) if (set.tokensOf(i) > 0 && set.tokensOf(i) + extra > this.maxLength) n++;
+    }
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await this.trainSet.close();
+    if (this.valSet !== this.trainSet) await this.valSet.close();
+  }
+}
+
+export interface OpenTaskDataOptions {
+  onProgress?: (file: string, read: number, total: number) => void;
+  cacheRoot?: string;
+  /** SHA-256 fingerprints already taken (a run's job.json), used while the files are unchanged since `takenAt`. */
+  known?: { takenAt: string; train?: { sha256: string; bytes: number }; validation?: { sha256: string; bytes: number } };
+}
+
+/** A fingerprint taken earlier, if the file has not been modified (size, mtime) since. */
+function stillValid(file: string, fp: { sha256: string; bytes: number } | undefined, takenAt: string | undefined): { sha256: string; bytes: number } | undefined {
+  if (!fp || !takenAt) return undefined;
+  try {
+    const st = statSync(file);
+    return st.size === fp.bytes && st.mtimeMs < Date.parse(takenAt) ? { sha256: fp.sha256, bytes: fp.bytes } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Opens a job's data: the first pass (or its cached result), the split, the token cache. */
+export async function openTaskData(job: JobConfig, jobModel: LoadedModel, opts: OpenTaskDataOptions = {}): Promise<StreamedTaskData> {
   // Inputs through the chat template when the job asks for it (the same wrapper everywhere).
   const model = modelForJob(jobModel, job);
   const task = taskSpecOf(job, model.tokenizer);
-  const readOpts = {
+  const read = {
     ...(job.data.format ? { format: job.data.format } : {}),
     ...(job.data.textMode ? { textMode: job.data.textMode } : {}),
   };
-  const trainSet = await loadExamples(job.data.train, task, { ...readOpts, onProgress: (r, t) => onProgress?.(job.data.train, r, t) });
-  const warnings = failOnProblems(trainSet, job.data.train);
-  if (trainSet.examples.length === 0) throw new SpsError('INVALID_DATA', 'the training file has no usable examples', { location: { file: job.data.train } });
-
-  const labels = trainSet.labels;
-  let validationRaw: DatasetExample[];
-  let trainRaw = trainSet.examples;
-  if (job.data.validation) {
-    // The validation file is read with the training label set, so its labels must belong to it.
-    const valTask: TaskSpec = task.kind === 'classification' ? { ...task, labels: labels!, ...(trainSet.verbalizers ? { verbalizers: trainSet.verbalizers } : {}) } : task;
-    const valSet = await loadExamples(job.data.validation, valTask, { ...readOpts, onProgress: (r, t) => onProgress?.(job.data.validation!, r, t) });
-    warnings.push(...failOnProblems(valSet, job.data.validation));
-    validationRaw = valSet.examples;
-  } else {
-    if (trainRaw.length < 2) throw new SpsError('INVALID_DATA', 'one example cannot be split into training and validation', { location: { file: job.data.train }, hint: 'add examples or give a validation file (--val)' });
-    if (!(job.data.validationFraction > 0)) {
-      throw new SpsError('INVALID_ARGUMENT', 'without a validation file the validation fraction must be above 0', { location: { field: '--val-fraction' }, hint: 'give --val FILE, or --val-fraction 0.1' });
+  // A chat-templated input is a different tokenization: its own cache entry, tokenized by the wrapper.
+  const common = { tokenizer: model.tokenizer, modelDir: model.dir, cacheRoot: opts.cacheRoot ?? tokenCacheRoot(), read, ...tokenizerVariantOf(model.tokenizer) };
+  const trainFp = stillValid(job.data.train, opts.known?.train, opts.known?.takenAt);
+  const trainSet = await TokenizedDataset.open({ ...common, file: job.data.train, task, ...(trainFp ? { fileFingerprint: trainFp } : {}), onReadProgress: (r, t) => opts.onProgress?.(job.data.train, r, t) });
+  const ix = trainSet.index;
+  let valSet = trainSet;
+  try {
+    const warnings = failOnProblems(ix, job.data.train);
+    if (ix.count === 0) throw new SpsError('INVALID_DATA', 'the training file has no usable examples', { location: { file: job.data.train } });
+    let trainIdx: Int32Array;
+    let valIdx: Int32Array;
+    if (job.data.validation) {
+      // The validation file is read with the training label set, so its labels must belong to it.
+      const valTask: TaskSpec = task.kind === 'classification' ? { ...task, labels: ix.labels!, ...(ix.verbalizers ? { verbalizers: ix.verbalizers } : {}) } : task;
+      const valFp = stillValid(job.data.validation, opts.known?.validation, opts.known?.takenAt);
+      valSet = await TokenizedDataset.open({ ...common, file: job.data.validation, task: valTask, ...(valFp ? { fileFingerprint: valFp } : {}), onReadProgress: (r, t) => opts.onProgress?.(job.data.validation!, r, t) });
+      warnings.push(...failOnProblems(valSet.index, job.data.validation));
+      trainIdx = Int32Array.from({ length: ix.count }, (_, i) => i);
+      valIdx = Int32Array.from({ length: valSet.count }, (_, i) => i);
+    } else {
+      if (ix.count < 2) throw new SpsError('INVALID_DATA', 'one example cannot be split into training and validation', { location: { file: job.data.train }, hint: 'add examples or give a validation file (--val)' });
+      if (!(job.data.validationFraction > 0)) {
+        throw new SpsError('INVALID_ARGUMENT', 'without a validation file the validation fraction must be above 0', { location: { field: '--val-fraction' }, hint: 'give --val FILE, or --val-fraction 0.1' });
+      }
+      const all = Array.from({ length: ix.count }, (_, i) => i);
+      const labelNames = ix.labels;
+      const labelIds = ix.labelIds;
+      const split = splitTrainValidation(all, { fraction: job.data.validationFraction, seed: job.training.seed, ...(task.kind === 'classification' && labelNames && labelIds ? { stratifyBy: (i: number) => labelNames[labelIds[i]!] ?? '' } : {}) });
+      trainIdx = Int32Array.from(split.train);
+      valIdx = Int32Array.from(split.validation);
     }
-    const split = splitTrainValidation(trainRaw, { fraction: job.data.validationFraction, seed: job.training.seed, ...(task.kind === 'classification' ? { stratifyBy: (e: DatasetExample) => e.label ?? '' } : {}) });
-    trainRaw = split.train;
-    validationRaw = split.validation;
+    const tok = model.tokenizer;
+    const eos = job.training.appendEos ? (model.spec.eosTokenIds[0] ?? tok.eosTokenIds[0]) : undefined;
+    const labels = ix.labels && ix.verbalizers ? { labels: ix.labels, verbalizerIds: ix.labels.map((l) => tok.encode(ix.verbalizers![l]!, { addSpecialTokens: false })) } : undefined;
+    return new StreamedTaskData(trainSet, valSet, trainIdx, valIdx, eos, job.training.maxLength, warnings, labels);
+  } catch (err) {
+    await trainSet.close();
+    if (valSet !== trainSet) await valSet.close();
+    throw err;
   }
+}
 
-  const tok = model.tokenizer;
-  const eos = job.training.appendEos ? (model.spec.eosTokenIds[0] ?? tok.eosTokenIds[0]) : undefined;
-  const labelIndex = new Map((labels ?? []).map((l, i) => [l, i]));
-  let truncated = 0;
-  const convert = (e: DatasetExample): TrainExample => {
-    const t = tokenizeExample(tok, e);
-    const withEos: TrainExample = eos !== undefined ? { ...t, ids: [...t.ids, eos] } : { ...t };
-    if (e.label !== undefined) withEos.label = labelIndex.get(e.label)!;
-    const r = truncateExample(withEos, job.training.maxLength);
-    if (r.cut) truncated++;
-    return r.ex;
-  };
-  const train = trainRaw.map(convert);
-  const validation = validationRaw.map(convert);
-  const out: TaskData = { train, validation, truncated, warnings };
-  if (labels && trainSet.verbalizers) {
-    out.labels = labels;
-    out.verbalizerIds = labels.map((l) => tok.encode(trainSet.verbalizers![l]!, { addSpecialTokens: false }));
+/**
+ * Job → tokenized train and validation examples, all in memory (evaluation, predictions and
+ * other small-data callers; training streams them through `openTaskData`).
+ */
+export async function prepareTaskData(job: JobConfig, model: LoadedModel, onProgress?: (file: string, read: number, total: number) => void): Promise<TaskData> {
+  const data = await openTaskData(job, model, onProgress ? { onProgress } : {});
+  try {
+    await data.tokenize([]);
+    const train: TrainExample[] = [];
+    for (let k = 0; k < data.numTrain; k++) train.push(await data.train(k));
+    const validation = await data.validation();
+    const out: TaskData = { train, validation, truncated: data.truncatedCount(), warnings: data.warnings };
+    if (data.labels && data.verbalizerIds) {
+      out.labels = data.labels;
+      out.verbalizerIds = data.verbalizerIds;
+    }
+    return out;
+  } finally {
+    await data.close();
   }
-  return out;
 }

@@ -1,8 +1,8 @@
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpsError } from '../../shared/errors.js';
 import { fileError, readJsonFile } from '../files.js';
-import { fsyncDir, randomSuffix, writeAll, writeFileDurable } from './durable_fs.js';
+import { fsyncDir, writeAll, writeJsonAtomic } from './durable_fs.js';
 
 /**
  * The layout of a run directory (DESIGN.md §3 "Runs on disk"): one place that names every
@@ -156,17 +156,8 @@ export function readMetrics(runDir: string): Record<string, unknown>[] {
  */
 export function writeStateAtomic(runDir: string, state: RunState): void {
   if (!RUN_STATUSES.includes(state.status)) throw new SpsError('INTERNAL', `writeStateAtomic: unknown run status "${String(state.status)}"`);
-  const path = runPaths(runDir).state;
   mkdirSync(runDir, { recursive: true });
-  const tmp = `${path}.tmp-${randomSuffix()}`;
-  try {
-    writeFileDurable(tmp, JSON.stringify(state, null, 2) + '\n');
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  fsyncDir(runDir);
+  writeJsonAtomic(runPaths(runDir).state, state);
 }
 
 /** state.json, or undefined when the run has none yet. */

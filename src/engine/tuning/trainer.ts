@@ -1,9 +1,9 @@
 import { stepShapeOf } from '../../shared/memory_estimate.js';
-import type { TrainingEvent } from '../../shared/training_events.js';
+import type { Metrics, TrainingEvent } from '../../shared/training_events.js';
 import { ForwardRunner } from '../inference/forward_runner.js';
 import { ScoreRunner } from '../inference/score_runner.js';
 import { readRunJob } from './run.js';
-import { appendMetrics, readState, writeStateAtomic } from './run_dir.js';
+import { appendMetrics, readMetrics, readState, writeStateAtomic } from './run_dir.js';
 import { TrainStepRunner } from './train_step_runner.js';
 import { DynamicLossScaler } from './loss_scaling.js';
 import { jobPrecision } from './job_precision.js';
@@ -40,7 +40,18 @@ export interface TrainerTestHooks {
   onCheckpointStage?: (step: number, stage: string) => void;
   /** Half precision: start the loss scale here (a large one forces float16 overflow skips). */
   initialLossScale?: number;
+  /** Train while tokenizing even when the data is small (default: from BACKGROUND_MIN_EXAMPLES). */
+  backgroundTokenization?: boolean;
+  /** Tokenizer threads (0: on the training thread). */
+  tokenizerThreads?: number;
 }
+
+/**
+ * Below this many examples a run tokenizes everything before its first step (as fast as it
+ * gets, and the events come in the classic order: baseline first). Above it, training starts
+ * once its first batches are tokenized and the baseline waits for the validation set.
+ */
+export const BACKGROUND_MIN_EXAMPLES = 20_000;
 
 export interface TrainingOptions {
   resume: boolean;
@@ -65,24 +76,40 @@ type RunStatusWritten = 'running' | 'paused' | 'completed' | 'failed' | 'cancell
  */
 export async function runTraining(runDir: string, opts: TrainingOptions): Promise<'completed' | 'cancelled' | 'stopped'> {
   const { emit } = opts;
-  const { job } = readRunJob(runDir);
+  const { job, fingerprints, createdAt } = readRunJob(runDir);
   const setState = (status: RunStatusWritten, extra: Record<string, unknown> = {}) =>
     writeStateAtomic(runDir, { ...(readState(runDir) ?? {}), status, ...extra, updatedAt: new Date().toISOString() });
 
   const res = opts.resources ?? freshResources;
-  const setup = await prepareTraining(job, emit, res);
-  const { model, data, totalSteps } = setup;
+  // job.json's data fingerprints spare hashing a large file again while it is unchanged.
+  const setup = await prepareTraining(job, emit, res, { takenAt: createdAt, train: fingerprints.train, ...(fingerprints.validation ? { validation: fingerprints.validation } : {}) });
+  try {
+    return await trainWithData(runDir, setup, res, opts, setState);
+  } finally {
+    // A sweep's resource cache keeps the data open for its next trials.
+    if (res.callerReleases) await setup.data.close();
+  }
+}
+
+async function trainWithData(runDir: string, setup: TrainingSetup, res: TrainerResources, opts: TrainingOptions, setState: (status: RunStatusWritten, extra?: Record<string, unknown>) => void): Promise<'completed' | 'cancelled' | 'stopped'> {
+  const { emit } = opts;
+  const { job, model, data, totalSteps } = setup;
   const stopAt = Math.min(totalSteps, opts.stopAtStep ?? totalSteps);
   const position = startOrResume(runDir, job, model, {
     resume: opts.resume,
-    numTrain: data.train.length,
+    numTrain: data.numTrain,
     ...(data.verbalizerIds ? { verbalizerIds: data.verbalizerIds } : {}),
     log: (message, level) => emit({ type: 'log', level, message }),
   });
+  const background = !data.complete && (opts.hooks?.backgroundTokenization ?? data.numTrain + data.numValidation >= BACKGROUND_MIN_EXAMPLES);
+  const tokenized = tokenizeForRun(setup, position, opts);
+  // In the background a failure reaches the trainer when it asks for an example.
+  tokenized.catch(() => undefined);
+  if (!background) await tokenized;
   setState('running', { step: position.state.step, totalSteps, pid: process.pid, message: undefined });
   const precision = await jobPrecision(job);
   const device = precision === 'fp16' ? `${job.device} (fp16)` : job.device;
-  emit({ type: 'started', runDir, totalSteps, step: position.state.step, device, numTrain: data.train.length, numValidation: data.validation.length, resumed: position.resumed });
+  emit({ type: 'started', runDir, totalSteps, step: position.state.step, device, numTrain: data.numTrain, numValidation: data.numValidation, resumed: position.resumed });
 
   const n = job.prompt.numVirtualTokens;
   const compute = { dtype: 'float32' as const, provider: job.device, precision };
@@ -95,11 +122,15 @@ export async function runTraining(runDir: string, opts: TrainingOptions): Promis
   const checkpoints = new Checkpointer(runDir, position, emit, opts.hooks?.onCheckpointStage);
   const evaluation = new TrainingEvaluation(runDir, setup, position, checkpoints, emit);
   try {
-    if (!position.resumed) await evaluation.baseline((compute) => res.baseline(`${dataKeyOf(job)}:${job.training.evalBatchSize}:${job.device}:${precision}`, compute));
+    // A resumed run that stopped before its (deferred) baseline still owes one.
+    const needsBaseline = !position.resumed || !readMetrics(runDir).some((m) => m.kind === 'baseline');
+    const cachedBaseline = (compute: () => Promise<Metrics>) => res.baseline(`${dataKeyOf(job)}:${job.training.evalBatchSize}:${job.device}:${precision}`, compute);
+    if (needsBaseline && background) evaluation.baselinePending = cachedBaseline;
+    else if (needsBaseline) await evaluation.baseline(cachedBaseline);
     const stepper = new OptimizerStepper(position, trainer, {
       job,
       totalSteps,
-      example: (i) => data.train[i]!,
+      example: (k) => data.train(k),
       ...(opts.hooks?.nonFiniteAtSteps ? { nonFiniteAtSteps: opts.hooks.nonFiniteAtSteps } : {}),
       ...(precision === 'fp16' ? { lossScaler: new DynamicLossScaler(position.state.lossScale ?? (opts.hooks?.initialLossScale ? { scale: opts.hooks.initialLossScale, cleanSteps: 0 } : undefined)) } : {}),
     });
@@ -123,6 +154,34 @@ export async function runTraining(runDir: string, opts: TrainingOptions): Promis
       await generator?.release();
     }
   }
+}
+
+/**
+ * Tokenizes what the token cache lacks in the order the run needs it (its data order, so the
+ * order never depends on what is tokenized when): the steps up to the first evaluation, the
+ * validation set, then the rest; reports progress and, once done, how many examples are cut
+ * to maxLength.
+ */
+function tokenizeForRun(setup: TrainingSetup, position: TrainingPosition, opts: TrainingOptions): Promise<void> {
+  const { data, job } = setup;
+  const { emit } = opts;
+  const done = (): void => {
+    const truncated = data.truncatedCount();
+    if (truncated > 0) emit({ type: 'log', level: 'warn', message: `${truncated} example(s) were truncated to ${job.training.maxLength} tokens` });
+  };
+  if (data.complete) {
+    done();
+    return Promise.resolve();
+  }
+  const t = job.training;
+  const stepsToEval = Math.min(t.evalEvery, setup.totalSteps) - (position.state.step % t.evalEvery);
+  return data
+    .tokenize(position.order.upcoming(), {
+      beforeEval: Math.max(1, stepsToEval) * t.batchSize * t.gradAccum,
+      ...(opts.hooks?.tokenizerThreads !== undefined ? { threads: opts.hooks.tokenizerThreads } : {}),
+      onProgress: (p) => emit({ type: 'tokenizing', file: p.file, done: p.done, total: p.total, tokensPerSecond: p.tokensPerSecond, etaSeconds: Number.isFinite(p.etaSeconds) ? p.etaSeconds : -1 }),
+    })
+    .then(done);
 }
 
 interface LoopParts {

@@ -1,6 +1,6 @@
 import type { Metrics } from '../../shared/training_events.js';
 import { loadModel, type LoadedModel } from '../models/load_model.js';
-import type { TaskData } from './prepare_data.js';
+import type { StreamedTaskData } from './prepare_data.js';
 
 export interface Releasable {
   release(): Promise<void>;
@@ -16,7 +16,7 @@ export interface Releasable {
  */
 export interface TrainerResources {
   model(path: string): LoadedModel;
-  data(key: string, load: () => Promise<TaskData>): Promise<TaskData>;
+  data(key: string, load: () => Promise<StreamedTaskData>): Promise<StreamedTaskData>;
   runner<T extends Releasable>(key: string, make: () => Promise<T>): Promise<T>;
   baseline(key: string, compute: () => Promise<Metrics>): Promise<Metrics>;
   /** Whether the caller must release the runners it got (true unless a cache owns them). */
@@ -35,7 +35,7 @@ export const freshResources: TrainerResources = {
 export class ResourceCache implements TrainerResources {
   readonly callerReleases = false;
   private readonly models = new Map<string, LoadedModel>();
-  private readonly datas = new Map<string, Promise<TaskData>>();
+  private readonly datas = new Map<string, Promise<StreamedTaskData>>();
   private readonly baselines = new Map<string, Promise<Metrics>>();
   private readonly runners = new Map<string, Promise<Releasable>>();
 
@@ -50,7 +50,7 @@ export class ResourceCache implements TrainerResources {
     return m;
   }
 
-  data(key: string, load: () => Promise<TaskData>): Promise<TaskData> {
+  data(key: string, load: () => Promise<StreamedTaskData>): Promise<StreamedTaskData> {
     let d = this.datas.get(key);
     if (!d) {
       d = load();
@@ -92,5 +92,8 @@ export class ResourceCache implements TrainerResources {
     const all = [...this.runners.values()];
     this.runners.clear();
     for (const r of all) await (await r).release();
+    const datas = [...this.datas.values()];
+    this.datas.clear();
+    for (const d of datas) await (await d.catch(() => undefined))?.close();
   }
 }

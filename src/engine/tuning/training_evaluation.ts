@@ -14,6 +14,12 @@ import { appendMetrics } from './run_dir.js';
  * improvement (early stopping).
  */
 export class TrainingEvaluation {
+  /**
+   * Set when the baseline waits for the validation set (tokenized in the background): it is
+   * then computed right before the first evaluation, with this cache (see `baseline`).
+   */
+  baselinePending: ((compute: () => Promise<Metrics>) => Promise<Metrics>) | undefined;
+
   constructor(
     private readonly runDir: string,
     private readonly setup: TrainingSetup,
@@ -27,7 +33,9 @@ export class TrainingEvaluation {
    * sweep compute it once for all its trials (the same model and data give the same numbers).
    */
   async baseline(cached: (compute: () => Promise<Metrics>) => Promise<Metrics> = (c) => c()): Promise<void> {
-    const { model, job, evalCtx } = this.setup;
+    this.baselinePending = undefined;
+    const { model, job } = this.setup;
+    const evalCtx = await this.setup.evalContext();
     const provider = job.device;
     const metrics: Metrics = await cached(async () => {
       const scorer = await ScoreRunner.create(model, 0, { dtype: 'float32', provider });
@@ -49,9 +57,10 @@ export class TrainingEvaluation {
    * cap the job sets for the evaluations during training.
    */
   async run(scorer: ScoreRunner, generator: ForwardRunner | undefined, whole = false): Promise<boolean> {
+    if (this.baselinePending) await this.baseline(this.baselinePending);
     const { metric, higherIsBetter, job } = this.setup;
-    const { maxGenerationExamples: _cap, ...uncapped } = this.setup.evalCtx;
-    const evalCtx = whole ? uncapped : this.setup.evalCtx;
+    const { maxGenerationExamples: _cap, ...uncapped } = await this.setup.evalContext();
+    const evalCtx = whole ? uncapped : await this.setup.evalContext();
     const state = this.position.state;
     const metrics = await evaluate(evalCtx, scorer, generator, this.position.prompt);
     const value = metrics[metric];

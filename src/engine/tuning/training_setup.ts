@@ -4,18 +4,19 @@ import { stopTokenIds as stopTokensOf } from '../inference/stop_tokens.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { freshResources, type TrainerResources } from './trainer_resources.js';
 import type { EvalContext } from './evaluate.js';
-import { prepareTaskData, type TaskData } from './prepare_data.js';
+import { openTaskData, type OpenTaskDataOptions, type StreamedTaskData } from './prepare_data.js';
 
 /** Everything a run needs before its first step: the model, the data, and what it optimises for. */
 export interface TrainingSetup {
   job: JobConfig;
   model: LoadedModel;
-  data: TaskData;
+  data: StreamedTaskData;
   /** The metric that picks the best checkpoint, and which way is better. */
   metric: string;
   higherIsBetter: boolean;
   totalSteps: number;
-  evalCtx: EvalContext;
+  /** The evaluation context; its validation examples are read (and awaited) on first use. */
+  evalContext(): Promise<EvalContext>;
 }
 
 export function totalStepsOf(job: JobConfig, numTrain: number): number {
@@ -31,34 +32,40 @@ export function dataKeyOf(job: JobConfig): string {
 }
 
 /**
- * Loads the model and the tokenized data of a job, reporting the file reading as it goes.
- * `resources` may hand out a model and data already loaded for an earlier trial of a sweep.
+ * Loads the model and opens the job's data (the first pass over the file, or its cached
+ * result), reporting the file reading as it goes; tokenization is started by the caller.
+ * `resources` may hand out a model and data already opened for an earlier trial of a sweep.
+ * `known`: the data files' fingerprints from job.json (not hashed again while unchanged).
  */
-export async function prepareTraining(job: JobConfig, emit: (e: TrainingEvent) => void, resources: TrainerResources = freshResources): Promise<TrainingSetup> {
+export async function prepareTraining(job: JobConfig, emit: (e: TrainingEvent) => void, resources: TrainerResources = freshResources, known?: OpenTaskDataOptions['known']): Promise<TrainingSetup> {
   const t = job.training;
   const model = resources.model(job.model.path);
   // Reading a large dataset takes a while: report it, at most every 2% of a file.
   let lastReported = { file: '', fraction: -1 };
   const data = await resources.data(dataKeyOf(job), () =>
-    prepareTaskData(job, model, (file, read, total) => {
-      const fraction = total > 0 ? read / total : 1;
-      if (file === lastReported.file && fraction < 1 && fraction - lastReported.fraction < 0.02) return;
-      lastReported = { file, fraction };
-      emit({ type: 'loading', file, bytesRead: read, totalBytes: total });
+    openTaskData(job, model, {
+      ...(known ? { known } : {}),
+      onProgress: (file, read, total) => {
+        const fraction = total > 0 ? read / total : 1;
+        if (file === lastReported.file && fraction < 1 && fraction - lastReported.fraction < 0.02) return;
+        lastReported = { file, fraction };
+        emit({ type: 'loading', file, bytesRead: read, totalBytes: total });
+      },
     }),
   );
   for (const w of data.warnings.slice(0, 20)) emit({ type: 'log', level: 'warn', message: w });
-  if (data.truncated > 0) emit({ type: 'log', level: 'warn', message: `${data.truncated} example(s) were truncated to ${t.maxLength} tokens` });
   const metric = t.metric ?? defaultMetric(job.task.kind).name;
-  const evalCtx: EvalContext = {
-    kind: job.task.kind,
-    validation: data.validation,
-    ...(data.labels ? { labels: data.labels } : {}),
-    ...(data.verbalizerIds ? { verbalizerIds: data.verbalizerIds } : {}),
-    batchSize: t.evalBatchSize,
-    // A cap only when the job asks for one (training.generationEvalExamples); the last evaluation ignores it.
-    ...(t.generationEvalExamples !== undefined ? { maxGenerationExamples: t.generationEvalExamples } : {}),
-    stopTokenIds: stopTokensOf(model),
-  };
-  return { job, model, data, metric, higherIsBetter: metricDirection(metric), totalSteps: totalStepsOf(job, data.train.length), evalCtx };
+  let evalCtx: Promise<EvalContext> | undefined;
+  const evalContext = (): Promise<EvalContext> =>
+    (evalCtx ??= data.validation().then((validation) => ({
+      kind: job.task.kind,
+      validation,
+      ...(data.labels ? { labels: data.labels } : {}),
+      ...(data.verbalizerIds ? { verbalizerIds: data.verbalizerIds } : {}),
+      batchSize: t.evalBatchSize,
+      // A cap only when the job asks for one (training.generationEvalExamples); the last evaluation ignores it.
+      ...(t.generationEvalExamples !== undefined ? { maxGenerationExamples: t.generationEvalExamples } : {}),
+      stopTokenIds: stopTokensOf(model),
+    })));
+  return { job, model, data, metric, higherIsBetter: metricDirection(metric), totalSteps: totalStepsOf(job, data.numTrain), evalContext };
 }

@@ -22,8 +22,8 @@ export type StepOutcome =
 export interface StepOptions {
   job: JobConfig;
   totalSteps: number;
-  /** Training examples by index (the data order yields indices). */
-  example: (index: number) => TrainExample;
+  /** Training examples by index (the data order yields indices); may wait for tokenization. */
+  example: (index: number) => Promise<TrainExample>;
   /** Test hook: makes the gradient of these steps (1-based) NaN. */
   nonFiniteAtSteps?: readonly number[];
   /** Half precision: dynamic loss scaling (its state is kept in the trainer state, so checkpoints carry it). */
@@ -64,7 +64,7 @@ export class OptimizerStepper {
     const parts: LossAndGrad[] = [];
     let tokens = 0;
     for (let a = 0; a < gradAccum; a++) {
-      const batch = order.next(batchSize).map((i) => this.opts.example(i));
+      const batch = await Promise.all(order.next(batchSize).map((i) => this.opts.example(i)));
       parts.push(await this.computer.step(prompt, batch, this.opts.lossScaler?.scale ?? 1));
       tokens += batch.reduce((s, e) => s + e.ids.length + prompt.numVirtualTokens, 0);
     }

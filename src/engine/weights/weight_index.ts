@@ -3,6 +3,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { SpsError } from '../../shared/errors.js';
 import { fileError, readJsonFile } from '../files.js';
 import { readSafetensorsHeader, type SafetensorsFile, type TensorInfo } from './safetensors_read.js';
+import { editDistance } from '../../shared/edit_distance.js';
 
 export interface WeightIndex {
   /** Absolute model folder. */
@@ -147,19 +148,6 @@ export function similarNames(name: string, names: readonly string[], count: numb
     .sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : 1))
     .slice(0, count)
     .map((x) => x.n);
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const sub = (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      cur.push(Math.min(sub, (prev[j] as number) + 1, (cur[j - 1] as number) + 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length] as number;
 }
 
 /**

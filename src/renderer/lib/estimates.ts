@@ -24,14 +24,23 @@ export interface Estimates {
   tokensPerStep: number;
   tokensPerSecond: number;
   totalSteps: number;
+  /** Tokenizing the data into the token cache (0 when a validation with the model already did it). */
+  tokenizeSeconds: number;
+  /** Training plus tokenization. */
   seconds: number;
 }
+
+/**
+ * The JavaScript tokenizer's speed on one core (issue 13 measured ~0.3M tokens/s) times the
+ * tokenizer threads a run uses (cores − 1, at least one; 2 assumed).
+ */
+export const TOKENIZER_TOKENS_PER_SECOND = 0.3e6 * 2;
 
 /**
  * Estimates shown before launch (labelled as such in the UI). Memory: with the model's shape
  * known, the engine's own plan (src/shared/memory_estimate.ts: keep-everything or layer-wise,
  * fitted to the measured peaks of `npm run bench`); otherwise a rough weights + activations
- * figure. Time: tokens per step ÷ a conservative tokens/s.
+ * figure. Time: tokens per step ÷ a conservative tokens/s, plus tokenizing the data once.
  */
 export function estimate(job: JobConfig, model: ModelEntry | undefined, report: ValidationReportDTO | undefined, memory?: { freeBytes: number; totalBytes: number }): Estimates | undefined {
   if (!model) return undefined;
@@ -58,8 +67,12 @@ export function estimate(job: JobConfig, model: ModelEntry | undefined, report: 
   }
   const evals = t.evalEvery > 0 ? Math.floor(totalSteps / t.evalEvery) : 0;
   const evalTokens = evals * (report?.validation?.examples ?? Math.round((report?.train.examples ?? 0) * job.data.validationFraction)) * seq * 0.5;
-  const seconds = (totalSteps * tokensPerStep + evalTokens) / tokensPerSecond;
-  const time = { tokensPerStep, tokensPerSecond, totalSteps, seconds };
+  // The validation report with lengths tokenized every example into the shared token cache:
+  // the run reuses it. Otherwise the run tokenizes all examples once (mostly while training).
+  const examples = (report?.train.examples ?? 0) + (report?.validation?.examples ?? 0);
+  const tokenizeSeconds = report?.train.lengths ? 0 : (examples * Math.max(1, t.maxLength / 2)) / TOKENIZER_TOKENS_PER_SECOND;
+  const seconds = (totalSteps * tokensPerStep + evalTokens) / tokensPerSecond + tokenizeSeconds;
+  const time = { tokensPerStep, tokensPerSecond, totalSteps, tokenizeSeconds, seconds };
   if (model.memoryShape && job.device === 'cpu') {
     const mem = memory ?? { freeBytes: Number.POSITIVE_INFINITY, totalBytes: Number.POSITIVE_INFINITY };
     const plan = planTrainMemory(model.memoryShape, stepShapeOf(job.task.kind, batch, Math.max(1, meanLen), n), mem);

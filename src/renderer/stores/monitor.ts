@@ -40,6 +40,8 @@ export interface LiveRun {
   finishedReason?: string;
   /** Reading the dataset before training starts (cleared by 'started'). */
   loading?: { file: string; bytesRead: number; totalBytes: number };
+  /** Tokenizing the dataset into the token cache: before the first step, or next to training (large data). */
+  tokenizing?: { file: string; done: number; total: number; tokensPerSecond: number; etaSeconds: number };
   /** The control call in flight, and the last one's failure. */
   pending?: RunAction;
   actionError?: SerializedError;
@@ -99,6 +101,8 @@ export const createMonitorStore = (api: ApiClient) =>
           switch (ev.type) {
             case 'loading':
               return { loading: { file: ev.file, bytesRead: ev.bytesRead, totalBytes: ev.totalBytes } };
+            case 'tokenizing':
+              return { tokenizing: ev.done < ev.total ? { file: ev.file, done: ev.done, total: ev.total, tokensPerSecond: ev.tokensPerSecond, etaSeconds: ev.etaSeconds } : undefined };
             case 'started':
               return { loading: undefined, status: 'running', device: ev.device, progress: { step: ev.step, totalSteps: ev.totalSteps, epoch: r.progress?.epoch ?? 0, etaSeconds: NaN, skipped: r.progress?.skipped ?? 0 }, log: log(`${ev.resumed ? 'Resumed' : 'Started'} on ${ev.device}: ${ev.numTrain} training and ${ev.numValidation} validation examples, ${ev.totalSteps} steps`), error: undefined };
             case 'baseline':
@@ -170,7 +174,7 @@ export const createMonitorStore = (api: ApiClient) =>
         // for each would leave the page seconds behind the run. Progress events are applied
         // together at most every PROGRESS_FLUSH_MS; any other event first flushes what waits,
         // so the order of events is kept.
-        if (ev.type === 'progress') {
+        if (ev.type === 'progress' || ev.type === 'tokenizing') {
           pendingProgress.push([id, ev]);
           if (!flushTimer) flushTimer = setTimeout(flushProgress, PROGRESS_FLUSH_MS);
           return;

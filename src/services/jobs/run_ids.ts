@@ -1,4 +1,7 @@
 import { SpsError } from '../../shared/errors.js';
+import { slug } from '../../shared/slug.js';
+
+export { slug };
 
 /** What a run id may look like: a folder name under the runs folder, never a path. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
@@ -9,19 +12,6 @@ export function isRunId(name: string): boolean {
 
 export function checkRunId(id: string): void {
   if (!isRunId(id)) throw new SpsError('INVALID_ARGUMENT', `"${id}" is not a run id`, { location: { field: 'id' } });
-}
-
-/** "My run: v2!" → "my-run-v2" (at most 40 characters; "run" when nothing is left). */
-export function slug(name: string | undefined): string {
-  const s = (name ?? '')
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
-    .replace(/-+$/, '');
-  return s || 'run';
 }
 
 /** 20260102-030405-name: sortable by creation time, readable in a file manager. */

@@ -27,7 +27,11 @@ describe('sps tune on the sentiment sample learns, and runs / eval agree with it
   it('exits 0 and --json output is valid JSON lines ending in finished(completed)', () => {
     expect(tune.code, tune.stdout + tune.stderr).toBe(0);
     expect(tune.stderr).toBe('');
-    const events = parseJsonLines(tune.stdout).filter((e) => e.type !== 'loading');
+    const all = parseJsonLines(tune.stdout);
+    // Reading and (small data) tokenizing come before the first step.
+    const started = all.findIndex((e) => e.type === 'started');
+    expect(all.slice(started).some((e) => e.type === 'tokenizing' || e.type === 'loading')).toBe(false);
+    const events = all.filter((e) => e.type !== 'loading' && e.type !== 'tokenizing');
     expect(events[0]?.type).toBe('started');
     expect(events.at(-1)).toMatchObject({ type: 'finished', status: 'completed', step: 300 });
     expect(events.filter((e) => e.type === 'progress').length).toBe(300);

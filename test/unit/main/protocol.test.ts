@@ -35,7 +35,7 @@ describe('the app:// protocol', () => {
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const csp = r.headers.get('content-security-policy')!;
     expect(csp).toBe(CONTENT_SECURITY_POLICY);
-    for (const d of ["default-src 'self'", "script-src 'self'", "img-src 'self' data:", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"]) expect(csp).toContain(d);
+    for (const d of ["default-src 'self'", "script-src 'self'", "img-src 'self' data: blob:", "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"]) expect(csp).toContain(d);
     expect(csp).not.toMatch(/script-src[^;]*unsafe/);
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
     const js = await get('app://sps/assets/app.js');
@@ -76,5 +76,15 @@ describe('the app:// protocol', () => {
     const registerSchemesAsPrivileged = vi.fn();
     registerAppScheme({ registerSchemesAsPrivileged });
     expect(registerSchemesAsPrivileged).toHaveBeenCalledWith([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  });
+});
+
+describe('one Content-Security-Policy for the desktop and web pages', () => {
+  it('differs only in connect-src: web mode adds its WebSocket origin', async () => {
+    const { contentSecurityPolicy } = await import('../../../src/server/static_files.js');
+    const web = contentSecurityPolicy('ws://127.0.0.1:7777').split('; ');
+    const desktop = CONTENT_SECURITY_POLICY.split('; ');
+    expect(web.filter((d) => !desktop.includes(d))).toEqual(["connect-src 'self' ws://127.0.0.1:7777"]);
+    expect(desktop.filter((d) => !web.includes(d))).toEqual(["connect-src 'self'"]);
   });
 });

@@ -33,7 +33,7 @@ export function objectToRecord(obj: Record<string, unknown>, line: number): Data
 export async function* readJsonl(path: string, opts: { onProgress?: ProgressFn; maxLineChars?: number } = {}): AsyncGenerator<DataRecord> {
   let rows = 0;
   const hint = 'each line must be one JSON object, e.g. {"text": "…", "label": "…"}';
-  for await (const { text, line } of readLines(path, { ...opts, kind: 'line' })) {
+  for await (const { text, line, offset, bytes } of readLines(path, { ...opts, kind: 'line' })) {
     if (text.trim() === '') continue;
     let value: unknown;
     try {
@@ -50,7 +50,7 @@ export async function* readJsonl(path: string, opts: { onProgress?: ProgressFn; 
       throw new SpsError('INVALID_DATA', `line ${line} is ${describeJson(value)}, not a JSON object`, { location: { file: path, line }, hint });
     }
     rows++;
-    yield objectToRecord(value as Record<string, unknown>, line);
+    yield { ...objectToRecord(value as Record<string, unknown>, line), span: { offset, bytes } };
   }
   if (rows === 0) {
     throw new SpsError('INVALID_DATA', 'the file is empty (no JSON lines)', { location: { file: path, line: 1 }, hint });

@@ -1,7 +1,7 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import { SpsError } from '../../../shared/errors.js';
 import { fileError } from '../../files.js';
-import { StrictUtf8Decoder } from '../encoding.js';
+import { StrictUtf8Decoder, utf8BomLength } from '../encoding.js';
 
 /** Progress callback: bytes of the file consumed so far, and the file size. */
 export type ProgressFn = (bytesRead: number, totalBytes: number) => void;
@@ -55,9 +55,12 @@ export async function* readByteChunks(path: string, onProgress?: ProgressFn): As
 }
 
 /** Strictly decoded UTF-8 text of a file, in chunks (BOM stripped). */
-export async function* readTextChunks(path: string, onProgress?: ProgressFn): AsyncGenerator<string> {
+export async function* readTextChunks(path: string, onProgress?: ProgressFn, onBom?: (bomBytes: number) => void): AsyncGenerator<string> {
   const decoder = new StrictUtf8Decoder(path);
+  let first = true;
   for await (const bytes of readByteChunks(path, onProgress)) {
+    if (first && onBom) onBom(utf8BomLength(bytes));
+    first = false;
     const text = decoder.push(bytes);
     if (text) yield text;
   }
@@ -69,31 +72,42 @@ export async function* readTextChunks(path: string, onProgress?: ProgressFn): As
 export interface Line {
   text: string;
   line: number;
+  /** Byte offset of the line's first byte in the file, and its length in bytes (ending excluded). */
+  offset: number;
+  bytes: number;
 }
 
 /**
  * The lines of a text file (`\n`, `\r\n` or `\r` endings), streaming. A line longer than
- * `maxLineChars` is an error rather than an out-of-memory crash.
+ * `maxLineChars` is an error rather than an out-of-memory crash. Each line carries its byte
+ * span, so a line can be read again later without reading the file up to it.
  */
 export async function* readLines(path: string, opts: { onProgress?: ProgressFn; maxLineChars?: number; kind?: string } = {}): AsyncGenerator<Line> {
   const max = opts.maxLineChars ?? DEFAULT_MAX_LINE_CHARS;
   let pending = '';
   let line = 1;
   let skipLf = false;
-  for await (const chunk of readTextChunks(path, opts.onProgress)) {
+  let offset = -1; // set from the first chunk (after a byte-order mark)
+  for await (const chunk of readTextChunks(path, opts.onProgress, (bom) => (offset = bom))) {
     let start = 0;
     const text = chunk;
     if (skipLf) {
       skipLf = false;
-      if (text.startsWith('\n')) start = 1;
+      if (text.startsWith('\n')) {
+        start = 1;
+        offset++;
+      }
     }
+    const breaks = new LineBreaks(text);
     for (;;) {
-      const m = nextBreak(text, start);
+      const m = breaks.next(start);
       if (m < 0) break;
       const piece = pending + text.slice(start, m);
       pending = '';
       if (piece.length > max) throw tooLongLine(path, line, max, opts.kind);
-      yield { text: piece, line };
+      const bytes = Buffer.byteLength(piece, 'utf8');
+      yield { text: piece, line, offset, bytes };
+      offset += bytes + 1;
       line++;
       if (text[m] === '\r') {
         if (m + 1 >= text.length) {
@@ -101,22 +115,36 @@ export async function* readLines(path: string, opts: { onProgress?: ProgressFn; 
           start = m + 1;
           break;
         }
-        start = text[m + 1] === '\n' ? m + 2 : m + 1;
+        if (text[m + 1] === '\n') {
+          start = m + 2;
+          offset++;
+        } else start = m + 1;
       } else start = m + 1;
     }
     pending += text.slice(start);
     if (pending.length > max) throw tooLongLine(path, line, max, opts.kind);
   }
   if (pending.length > max) throw tooLongLine(path, line, max, opts.kind);
-  if (pending.length > 0) yield { text: pending, line };
+  if (pending.length > 0) yield { text: pending, line, offset, bytes: Buffer.byteLength(pending, 'utf8') };
 }
 
-function nextBreak(text: string, from: number): number {
-  const n = text.indexOf('\n', from);
-  const r = text.indexOf('\r', from);
-  if (r < 0) return n;
-  if (n < 0) return r;
-  return Math.min(n, r);
+/**
+ * Line breaks of one chunk, in order. Remembers where the next '\n' and '\r' are, so a chunk
+ * without any '\r' is scanned for it once, not once per line.
+ */
+class LineBreaks {
+  // -2: not searched yet, -1: none left in the chunk (`from` only grows).
+  private n = -2;
+  private r = -2;
+  constructor(private readonly text: string) {}
+
+  next(from: number): number {
+    if (this.n !== -1 && this.n < from) this.n = this.text.indexOf('\n', from);
+    if (this.r !== -1 && this.r < from) this.r = this.text.indexOf('\r', from);
+    if (this.r < 0) return this.n;
+    if (this.n < 0) return this.r;
+    return Math.min(this.n, this.r);
+  }
 }
 
 export function tooLongLine(path: string, line: number, max: number, kind = 'line'): SpsError {

@@ -18,10 +18,10 @@ export async function* readText(
 ): AsyncGenerator<DataRecord> {
   let rows = 0;
   if ((opts.textMode ?? 'lines') === 'lines') {
-    for await (const { text, line } of readLines(path, { ...opts, kind: 'line' })) {
+    for await (const { text, line, offset, bytes } of readLines(path, { ...opts, kind: 'line' })) {
       if (text.trim() === '') continue;
       rows++;
-      yield { fields: { text }, line };
+      yield { fields: { text }, line, span: { offset, bytes } };
     }
   } else {
     const size = opts.chunkChars ?? DEFAULT_CHUNK_CHARS;

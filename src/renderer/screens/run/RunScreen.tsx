@@ -130,6 +130,15 @@ export function RunScreen({ id }: { id: string }) {
             <p className="muted small">Reading the dataset: {live.loading.file}</p>
           </div>
         )}
+        {live.tokenizing && (
+          <div data-testid="run-tokenizing">
+            <ProgressBar value={live.tokenizing.done} max={Math.max(1, live.tokenizing.total)} label={`Tokenizing ${live.tokenizing.file}`} testId="run-tokenizing-progress" />
+            <p className="muted small">
+              Tokenizing into the token cache: {live.tokenizing.done} of {live.tokenizing.total} examples, {Math.round(live.tokenizing.tokensPerSecond)} tokens/s, ETA {formatDuration(live.tokenizing.etaSeconds >= 0 ? live.tokenizing.etaSeconds : undefined)}
+              {status === 'running' && p ? ' (training runs meanwhile on the examples already tokenized)' : ''}
+            </p>
+          </div>
+        )}
         <ProgressBar value={p?.step ?? d.step} max={p?.totalSteps ?? d.totalSteps} label="Training progress" testId="run-progress" />
         <div className="row wrap small stats" data-testid="run-stats">
           <span data-testid="run-step">

@@ -1,13 +1,11 @@
 import { useState } from 'react';
 import { validateJob } from '../../../shared/job';
+import { slug } from '../../../shared/slug';
 import { useStores } from '../../api/context';
 import { ErrorBox, Loading } from '../../components/common';
 import { tuneCommand } from '../../lib/cli';
 import { useSettings, useSweepDraft, useWizard } from '../../stores';
 
-export function slug(s: string): string {
-  return s.trim().toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'run';
-}
 
 /** Downloads a text file from the renderer (no Node). */
 export function download(name: string, text: string, type = 'application/json') {

@@ -51,6 +51,7 @@ function Estimates({ job }: { job: JobConfig }) {
           ~{formatDuration(e.seconds)}{' '}
           <span className="muted small">
             {e.totalSteps} steps × {e.tokensPerStep} tokens/step ÷ ~{Math.round(e.tokensPerSecond)} tokens/s (conservative)
+            {e.tokenizeSeconds > 0 ? ` + tokenizing the data ~${formatDuration(e.tokenizeSeconds)} (once; training starts after its first batches)` : ' (the data is already tokenized)'}
           </span>
         </dd>
       </dl>

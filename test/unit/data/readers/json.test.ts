@@ -9,14 +9,15 @@ describe('JSONL reader', () => {
     const p = t.write('a.jsonl', '{"text":"hi","n":3,"b":true,"z":null,"meta":{"k":1},"tags":[1]}\n\n{"text":"yo"}\r\n');
     const recs = await collect(p);
     expect(recs).toEqual([
-      { fields: { text: 'hi', n: '3', b: 'true' }, line: 1, nested: ['meta', 'tags'] },
-      { fields: { text: 'yo' }, line: 3 },
+      // Each row's byte span, to read it again on its own (the token cache's first pass keeps them).
+      { fields: { text: 'hi', n: '3', b: 'true' }, line: 1, nested: ['meta', 'tags'], span: { offset: 0, bytes: 63 } },
+      { fields: { text: 'yo' }, line: 3, span: { offset: 65, bytes: 13 } },
     ]);
   });
 
   it('.ndjson is JSONL, and a BOM is fine', async () => {
     const p = t.write('a.ndjson', '\uFEFF{"text":"x"}\n');
-    expect(await collect(p)).toEqual([{ fields: { text: 'x' }, line: 1 }]);
+    expect(await collect(p)).toEqual([{ fields: { text: 'x' }, line: 1, span: { offset: 3, bytes: 12 } }]);
   });
 
   it('syntax error names line N, the column and the parser message', async () => {

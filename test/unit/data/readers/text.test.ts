@@ -8,9 +8,9 @@ describe('text reader', () => {
   it("'lines' mode: one record per non-blank line, with its line number (LF, CRLF, CR)", async () => {
     const p = t.write('a.txt', 'The cat sat.\r\n\r\n  \nThe dog ran.\rThe end.');
     expect(await collect(p)).toEqual([
-      { fields: { text: 'The cat sat.' }, line: 1 },
-      { fields: { text: 'The dog ran.' }, line: 4 },
-      { fields: { text: 'The end.' }, line: 5 },
+      { fields: { text: 'The cat sat.' }, line: 1, span: { offset: 0, bytes: 12 } },
+      { fields: { text: 'The dog ran.' }, line: 4, span: { offset: 19, bytes: 12 } },
+      { fields: { text: 'The end.' }, line: 5, span: { offset: 32, bytes: 8 } },
     ]);
   });
 
