@@ -38,15 +38,24 @@ export function sweepWorkerEntry(): WorkerEntry {
 export function startSweepWorker(dir: string, opts: { onEvent: (e: SweepEvent) => void; env?: NodeJS.ProcessEnv; launcher?: WorkerLauncher }): SweepHandle {
   const logPath = join(dir, 'sweep.log');
   const child = (opts.launcher ?? forkLauncher)(sweepWorkerEntry(), { ...process.env, ...opts.env });
+  let logFailed = false;
   child.onOutput((chunk) => {
-    if (existsSync(dir)) appendFileSync(logPath, chunk);
+    if (logFailed || !existsSync(dir)) return;
+    try {
+      appendFileSync(logPath, chunk);
+    } catch {
+      // A full disk or a folder in the way must not take the API process down; the sweep's
+      // own state still records how it ends.
+      logFailed = true;
+    }
   });
   let last: SweepEvent | undefined;
   let error: SerializedError | undefined;
   child.onMessage((raw) => {
     const m = raw as SweepWorkerToParent;
     if (m.type === 'event') {
-      last = m.event;
+      // 'sweep-finished' is the outcome: later events (data released at the end) do not replace it.
+      if (last?.type !== 'sweep-finished') last = m.event;
       opts.onEvent(m.event);
     } else if (m.type === 'failed') error = m.error;
   });
