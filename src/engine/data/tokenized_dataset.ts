@@ -94,7 +94,7 @@ export class TokenizedDataset {
     let index: ExampleIndex | undefined;
     if (existsSync(files.meta) && existsSync(files.side)) {
       const meta = JSON.parse(readFileSync(files.meta, 'utf8')) as MetaFile;
-      if (meta.version === 1 && meta.key === key && meta.width === width) index = decodeIndex({ ...meta.index, file: opts.file }, readFileSync(files.side));
+      if (meta.version === 1 && meta.key === key && meta.width === width) index = decodeIndex(relocated(meta.index, opts.file), readFileSync(files.side));
     }
     if (index === undefined || (!index.spans && !isComplete(dir, index.count, width)) || (opts.keys && !index.keys)) {
       // First pass (again, for formats whose texts are not re-read by position, or for hashes).
@@ -287,6 +287,17 @@ export class TokenizedDataset {
     this.lock?.release();
     this.lock = undefined;
   }
+}
+
+/**
+ * The cache is keyed by the file's content, so a copy of the same file elsewhere reuses the
+ * entry: its messages and problem locations must name the file given now, not the first one.
+ */
+function relocated(summary: IndexSummary, file: string): IndexSummary {
+  if (summary.file === file) return summary;
+  const escaped = (p: string): string => JSON.stringify(p).slice(1, -1);
+  const json = JSON.stringify(summary).split(escaped(summary.file)).join(escaped(file));
+  return { ...(JSON.parse(json) as IndexSummary), file };
 }
 
 function isComplete(dir: string, count: number, width: TokenWidth): boolean {

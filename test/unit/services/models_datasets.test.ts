@@ -119,6 +119,11 @@ describe('services: system, models, datasets', () => {
     expect(report.ok).toBe(false);
     const empty = report.problems.find((g) => g.kind === 'empty_field');
     expect(empty?.shown[0]?.location).toMatchObject({ file, line: 4 });
+    // The same content at another path reuses the token cache (keyed by content) and still names its own file.
+    const copy = join(tmp(), 'copy-of-rows.csv');
+    writeFileSync(copy, rows);
+    const again = await h['datasets.validate']({ job: { ...sentimentJob(), data: { train: copy, validationFraction: 0.1 } } });
+    expect(again.problems.find((g) => g.kind === 'empty_field')?.shown[0]?.location).toMatchObject({ file: copy, line: 4 });
 
     const malformed = join(tmp(), 'malformed.csv');
     writeFileSync(malformed, 'text,label\nfine,happy\n"unterminated,sad\nmore,happy\n');
