@@ -45,9 +45,11 @@ export type ModelSource = 'builtin' | 'added' | 'hf-cache';
 /** A model known to work, offered for download from the Hugging Face Hub. */
 export interface CatalogueEntry {
   repoId: string;
+  /** Roughly, for the list: the Hub is asked for exact sizes when pulling. */
   parameters: number;
   approxBytes: number;
   instruct: boolean;
+  /** Gated repos need the licence accepted on the model page and a token. */
   gated: boolean;
   license: string;
   note?: string;

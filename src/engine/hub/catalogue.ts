@@ -1,15 +1,6 @@
-/** Models known to work with the engine, offered for download (never fetched unless asked). */
-export interface CatalogueModel {
-  repoId: string;
-  /** Roughly, for the list: the Hub is asked for exact sizes when pulling. */
-  parameters: number;
-  approxBytes: number;
-  instruct: boolean;
-  /** Gated repos need the licence accepted on the model page and a token. */
-  gated: boolean;
-  license: string;
-  note?: string;
-}
+import type { CatalogueEntry } from '../../shared/api.js';
+/** Models known to work with the engine, offered for download (never fetched unless asked): the API's entry without its cache state. */
+export type CatalogueModel = Omit<CatalogueEntry, 'downloaded'>;
 
 export const CATALOGUE: readonly CatalogueModel[] = [
   { repoId: 'HuggingFaceTB/SmolLM2-135M', parameters: 135e6, approxBytes: 270e6, instruct: false, gated: false, license: 'apache-2.0' },
