@@ -31,8 +31,11 @@ function identity(path: string, st: BigIntStats): string {
   return [resolve(path), st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].join('|');
 }
 
+/** The memo's file name in the token cache folder. */
+export const FILE_HASH_MEMO = 'file-hashes.json';
+
 function memoPath(dir: string): string {
-  return join(dir, 'file-hashes.json');
+  return join(dir, FILE_HASH_MEMO);
 }
 
 function load(dir: string): MemoEntry[] {
