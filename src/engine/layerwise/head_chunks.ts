@@ -3,7 +3,7 @@ import type { LoadedModel } from '../models/load_model.js';
 import { FedSession } from '../runtime/fed_session.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
 import { tensor } from '../runtime/session.js';
-import type { WeightStream } from '../weights/weight_stream.js';
+import type { WeightFeeder } from '../runtime/weight_feeder.js';
 import type { HiddenArray } from './host_embedding.js';
 
 /** Bytes of logits (and their softmax) a head chunk may hold: rows per chunk follow from it. */
@@ -34,9 +34,9 @@ export class HeadChunks {
     readonly withGrad: boolean,
   ) {}
 
-  static async create(model: LoadedModel, stream: WeightStream, opts: ModelSessionOptions & { grad: boolean; rowsPerChunk?: number }): Promise<HeadChunks> {
+  static async create(model: LoadedModel, feeder: WeightFeeder, opts: ModelSessionOptions & { grad: boolean; rowsPerChunk?: number }): Promise<HeadChunks> {
     const graph = opts.grad ? buildHeadLossGraph(model, { dtype: opts.dtype }) : buildHeadScoreGraph(model, { dtype: opts.dtype });
-    const session = await FedSession.create(graph, model.weights, stream, opts);
+    const session = await FedSession.create(graph, model.weights, feeder, opts);
     return new HeadChunks(model, opts.dtype, session, opts.rowsPerChunk ?? headChunkRows(model.spec.vocabSize, opts.dtype), opts.grad);
   }
 

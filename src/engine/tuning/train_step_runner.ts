@@ -33,6 +33,8 @@ export interface ComputeOptions {
   workload?: StepWorkload;
   /** layerwise only: label rows per LM-head chunk (default: from a 64 MiB logit budget). */
   headChunkRows?: number;
+  /** layerwise on WebGPU: device bytes the weights may keep between runs (default no limit; runtime/weight_feeder.ts). */
+  deviceWeightBudget?: number;
   /** onnxruntime memory levers (bench/README.md, "Memory"); onnxruntime's defaults if unset. */
   cpuMemArena?: boolean;
   memPattern?: boolean;
@@ -87,6 +89,7 @@ export class TrainStepRunner {
       ...(opts.precision ? { precision: opts.precision } : {}),
       ...(opts.cpuMemArena !== undefined ? { cpuMemArena: opts.cpuMemArena } : {}),
       ...(opts.memPattern !== undefined ? { memPattern: opts.memPattern } : {}),
+      ...(opts.deviceWeightBudget !== undefined ? { deviceWeightBudget: opts.deviceWeightBudget } : {}),
     };
     let impl: StepImpl;
     if (strategy === 'layerwise') {
