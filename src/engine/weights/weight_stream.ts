@@ -4,7 +4,7 @@ import { SpsError } from '../../shared/errors.js';
 import { fileError } from '../files.js';
 import type { DType } from '../onnx/dtype.js';
 import type { HostTensor, HostTensorData } from '../runtime/session.js';
-import { readExactly, type SafetensorsDType, type TensorInfo } from './safetensors_read.js';
+import { dtypeSize, readExactly, type SafetensorsDType, type TensorInfo } from './safetensors_read.js';
 
 /**
  * The dtype a stored weight is fed to a session in. F32, F16 and F64 go as stored (the graph
@@ -42,7 +42,7 @@ export class WeightStream {
   private readonly fds = new Map<string, number>();
   private readonly buffers = new Map<string, ArrayBuffer>();
   /** What each slot holds now, so a tensor read twice in a row is read once. */
-  private readonly holding = new Map<string, { info: TensorInfo; tensor: HostTensor }>();
+  private readonly holding = new Map<string, { info: TensorInfo; start: number; rows: number; tensor: HostTensor }>();
 
   constructor() {
     // Typed views below reinterpret little-endian bytes directly (as safetensors_read does).
@@ -51,34 +51,54 @@ export class WeightStream {
 
   /** The tensor `info` as a feed, in `slot`'s reusable buffer (valid until the slot is read again). */
   read(info: TensorInfo, slot: string): HostTensor {
+    return this.fill(info, 0, info.shape[0] ?? 1, slot);
+  }
+
+  /**
+   * Rows [start, start + count) of a 2-D (or higher) tensor as a feed [count, …], in `slot`'s
+   * reusable buffer (valid until the slot is read again): a vocabulary slice of the LM head
+   * is read and widened this way without ever holding the whole matrix.
+   */
+  readRows(info: TensorInfo, start: number, count: number, slot: string): HostTensor {
+    const rows = info.shape[0] ?? 1;
+    if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 1 || start + count > rows) {
+      throw new SpsError('INTERNAL', `rows ${start}..${start + count} of ${info.name} (${rows} rows)`);
+    }
+    return this.fill(info, start, count, slot);
+  }
+
+  private fill(info: TensorInfo, start: number, rows: number, slot: string): HostTensor {
     const held = this.holding.get(slot);
-    if (held && held.info === info) return held.tensor;
+    if (held && held.info === info && held.start === start && held.rows === rows) return held.tensor;
     this.holding.delete(slot);
     const dtype = feedDTypeOf(info.dtype, info.name, info.file);
-    const count = info.shape.reduce((a, b) => a * b, 1);
+    const rowCount = info.shape.slice(1).reduce((a, b) => a * b, 1);
+    const count = rows * rowCount;
+    const storedSize = dtypeSize(info.dtype);
     const feedBytes = count * (dtype === 'float64' ? 8 : dtype === 'float16' ? 2 : 4);
     let buf = this.buffers.get(slot);
-    if (!buf || buf.byteLength !== feedBytes) {
+    // A smaller read reuses a larger buffer (the last vocabulary slice); views start at byte 0.
+    if (!buf || buf.byteLength < feedBytes) {
       buf = new ArrayBuffer(feedBytes);
       this.buffers.set(slot, buf);
     }
     const fd = this.fd(info.file);
+    const position = info.byteOffset + start * rowCount * storedSize;
     let data: HostTensorData;
     if (info.dtype === 'BF16') {
-      // Read the raw halves into the upper half of the buffer, then widen in place front to
+      // Read the raw halves into the upper half of the span, then widen in place front to
       // back: element i's write (bytes 4i..4i+3) never reaches a half not yet read
       // (bytes 2n+2i onwards), so no temporary copy is needed.
-      readExactly(fd, new Uint8Array(buf, 2 * count, 2 * count), info.byteOffset, info.file);
-      const halves = new Uint16Array(buf);
-      const wide = new Uint32Array(buf);
-      for (let i = 0; i < count; i++) wide[i] = halves[count + i]! << 16;
-      data = new Float32Array(buf);
+      readExactly(fd, new Uint8Array(buf, 2 * count, 2 * count), position, info.file);
+      widenBf16InPlace(buf, count);
+      data = new Float32Array(buf, 0, count);
     } else {
-      readExactly(fd, new Uint8Array(buf), info.byteOffset, info.file);
-      data = dtype === 'float64' ? new Float64Array(buf) : dtype === 'float16' ? new Uint16Array(buf) : new Float32Array(buf);
+      readExactly(fd, new Uint8Array(buf, 0, feedBytes), position, info.file);
+      data = dtype === 'float64' ? new Float64Array(buf, 0, count) : dtype === 'float16' ? new Uint16Array(buf, 0, count) : new Float32Array(buf, 0, count);
     }
-    const tensor: HostTensor = { dtype, dims: info.shape, data };
-    this.holding.set(slot, { info, tensor });
+    const whole = start === 0 && rows === (info.shape[0] ?? 1);
+    const tensor: HostTensor = { dtype, dims: whole ? info.shape : [rows, ...info.shape.slice(1)], data };
+    this.holding.set(slot, { info, start, rows, tensor });
     return tensor;
   }
 
@@ -116,4 +136,14 @@ export class WeightStream {
     }
     return fd;
   }
+}
+
+/**
+ * BF16 values stored in bytes [2n, 4n) of `buf` become float32 in bytes [0, 4n): each is the
+ * top half of its float32 (exact).
+ */
+function widenBf16InPlace(buf: ArrayBuffer, n: number): void {
+  const halves = new Uint16Array(buf, 0, 2 * n);
+  const wide = new Uint32Array(buf, 0, n);
+  for (let i = 0; i < n; i++) wide[i] = halves[n + i]! << 16;
 }
