@@ -5,7 +5,7 @@ import type { LoadedModel } from '../models/load_model.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
 import { WeightFeeder } from '../runtime/weight_feeder.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
-import { HeadChunks } from './head_chunks.js';
+import { HeadChunks, type HeadSizes } from './head_chunks.js';
 import { HostEmbedding } from './host_embedding.js';
 import { fullMask, LayerStack } from './layer_stack.js';
 
@@ -36,10 +36,10 @@ export class LayerwiseTrainStep {
     private readonly head: HeadChunks,
   ) {}
 
-  static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions & { headChunkRows?: number }): Promise<LayerwiseTrainStep> {
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions & HeadSizes): Promise<LayerwiseTrainStep> {
     const feeder = new WeightFeeder(opts);
     const layers = await LayerStack.create(model, feeder, { ...opts, backward: true });
-    const head = await HeadChunks.create(model, feeder, { ...opts, grad: true, ...(opts.headChunkRows ? { rowsPerChunk: opts.headChunkRows } : {}) });
+    const head = await HeadChunks.create(model, feeder, { ...opts, grad: true });
     return new LayerwiseTrainStep(model, numVirtualTokens, opts.dtype, feeder, new HostEmbedding(model), layers, head);
   }
 

@@ -1,7 +1,7 @@
 import type { TensorInfo } from '../weights/safetensors_read.js';
 import { WeightStream } from '../weights/weight_stream.js';
 import { DeviceTransfer } from './device_transfer.js';
-import type { DeviceTensor, ProviderName, SessionValue } from './session.js';
+import type { DeviceTensor, HostTensor, ProviderName, SessionValue } from './session.js';
 
 export interface WeightFeederOptions {
   provider?: ProviderName;
@@ -34,11 +34,19 @@ export class WeightFeeder {
   }
 
   /** The tensor `info` as a feed for input `slot`: from device memory once uploaded, else from the host. */
-  async feed(info: TensorInfo, slot: string): Promise<SessionValue> {
-    const key = `${info.file}\0${info.name}`;
+  feed(info: TensorInfo, slot: string): Promise<SessionValue> {
+    return this.keep(`${info.file}\0${info.name}`, () => this.stream.read(info, slot));
+  }
+
+  /** Rows start..start+count of `info` (a vocabulary slice of the LM head), as feed. */
+  feedRows(info: TensorInfo, start: number, count: number, slot: string): Promise<SessionValue> {
+    return this.keep(`${info.file}\0${info.name}\0${start}+${count}`, () => this.stream.readRows(info, start, count, slot));
+  }
+
+  private async keep(key: string, read: () => HostTensor): Promise<SessionValue> {
     const held = this.resident.get(key);
     if (held) return held;
-    const host = this.stream.read(info, slot);
+    const host = read();
     if (!this.device || this.residentBytes + host.data.byteLength > this.budget) return host;
     const dev = await this.device.upload(host);
     this.resident.set(key, dev);

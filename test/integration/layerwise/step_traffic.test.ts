@@ -19,19 +19,19 @@ const TRAFFIC_EXAMPLES: TokenizedExample[] = [
 ];
 
 describe('layer-wise step traffic (CPU provider: everything fed from the host)', () => {
-  it.each([[2], [undefined]])('equals the formula (head chunks of %s rows)', async (headChunkRows) => {
+  it.each([[2, 100], [undefined, undefined]])('equals the formula (head chunks of %s rows, slices of %s)', async (headChunkRows, headSliceRows) => {
     const model = loadModel(storiesModelDir());
     const n = 3;
     const prompt = softPrompt(n, 64, Float64Array.from({ length: n * 64 }, (_, i) => 0.2 * Math.cos(i)));
-    const runner = await TrainStepRunner.create(model, n, { dtype: 'float32', strategy: 'layerwise', ...(headChunkRows ? { headChunkRows } : {}) });
+    const runner = await TrainStepRunner.create(model, n, { dtype: 'float32', strategy: 'layerwise', ...(headChunkRows ? { headChunkRows } : {}), ...(headSliceRows ? { headSliceRows } : {}) });
     try {
       await runner.step(prompt, TRAFFIC_EXAMPLES);
       const before = trafficSnapshot();
       const r = await runner.step(prompt, TRAFFIC_EXAMPLES);
       const measured = trafficSince(before);
-      const expected = layerwiseStepTraffic(trafficShapeOf(model), { batch: 2, seqLen: 10, virtualTokens: n, labelRows: r.numLabelTokens, dtype: 'float32', ...(headChunkRows ? { headChunkRows } : {}) }, false);
+      const expected = layerwiseStepTraffic(trafficShapeOf(model), { batch: 2, seqLen: 10, virtualTokens: n, labelRows: r.numLabelTokens, dtype: 'float32', ...(headChunkRows ? { headChunkRows } : {}), ...(headSliceRows ? { headSliceRows } : {}) }, false);
       expect(measured).toEqual(expected);
-      // The weights dominate: every layer twice, the head once per chunk.
+      // The weights dominate: every layer twice, the head matrix once per row chunk.
       expect(measured.sentBytes).toBeGreaterThan(2 * model.spec.numLayers * trafficShapeOf(model).layerWeightBytes);
     } finally {
       await runner.release();

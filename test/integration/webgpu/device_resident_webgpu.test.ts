@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TokenizedExample } from '../../../src/engine/data/example.js';
 import { LayerwiseForward } from '../../../src/engine/layerwise/forward_stack.js';
-import { headChunkRows } from '../../../src/engine/layerwise/head_chunks.js';
+import { headChunkRows, headSliceRows } from '../../../src/engine/layerwise/head_chunks.js';
 import { layerwiseStepTraffic, trafficShapeOf } from '../../../src/engine/layerwise/step_traffic.js';
 import { LayerwiseTrainStep } from '../../../src/engine/layerwise/train_step.js';
 import { loadModel } from '../../../src/engine/models/load_model.js';
@@ -47,25 +47,27 @@ function relErr(a: ArrayLike<number>, ref: ArrayLike<number>): number {
 
 describe('layer-wise step on WebGPU with device-resident weights and hidden states', () => {
   it('equals the CPU step; steps after the first move only activations', async () => {
-    const cpu = await LayerwiseTrainStep.create(model, n, { dtype: 'float32', provider: 'cpu', headChunkRows: 4 });
+    const cpu = await LayerwiseTrainStep.create(model, n, { dtype: 'float32', provider: 'cpu', headChunkRows: 4, headSliceRows: 200 });
     const ref = await cpu.step(prompt, examples, PAD);
     await cpu.release();
-    const gpu = await LayerwiseTrainStep.create(model, n, { dtype: 'float32', provider: device, headChunkRows: 4 });
+    const gpu = await LayerwiseTrainStep.create(model, n, { dtype: 'float32', provider: device, headChunkRows: 4, headSliceRows: 200 });
     try {
       const t0 = trafficSnapshot();
       const first = await gpu.step(prompt, examples, PAD);
       const firstTraffic = trafficSince(t0);
       // Every weight went up once: the layers' and the head's.
-      const allWeights = shape.numLayers * shape.layerWeightBytes + shape.headWeightBytes;
+      const allWeights = shape.numLayers * shape.layerWeightBytes + shape.normWeightBytes + shape.headWeightBytes;
       expect(gpu.deviceWeightBytes).toBe(allWeights);
       const t1 = trafficSnapshot();
       const second = await gpu.step(prompt, examples, PAD);
       const steady = trafficSince(t1);
-      const workload = { batch: 2, seqLen: 10, virtualTokens: n, labelRows: ref.numLabelTokens, dtype: 'float32' as const, headChunkRows: 4 };
+      const workload = { batch: 2, seqLen: 10, virtualTokens: n, labelRows: ref.numLabelTokens, dtype: 'float32' as const, headChunkRows: 4, headSliceRows: 200 };
       expect(steady).toEqual(layerwiseStepTraffic(shape, workload, true));
       expect(firstTraffic.sentBytes).toBe(steady.sentBytes + allWeights);
       const fed = layerwiseStepTraffic(shape, workload, false);
       expect(steady.sentBytes).toBeLessThan(fed.sentBytes / 10);
+      // Three vocabulary slices of the head (the last one short), each uploaded once.
+      expect(Math.ceil(shape.vocabSize / 200)).toBe(3);
       for (const r of [first, second]) {
         expect(Math.abs(r.loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
         expect(relErr(r.grad, ref.grad)).toBeLessThan(REL_TOL);
@@ -88,7 +90,8 @@ describe('layer-wise step on WebGPU with device-resident weights and hidden stat
       // Weights fed from the host every run; hidden states still stay on the device.
       const fed = layerwiseStepTraffic(shape, { batch: 2, seqLen: 10, virtualTokens: n, labelRows: ref.numLabelTokens, dtype: 'float32' }, false);
       const resident = layerwiseStepTraffic(shape, { batch: 2, seqLen: 10, virtualTokens: n, labelRows: ref.numLabelTokens, dtype: 'float32' }, true);
-      const weightsFed = 2 * shape.numLayers * shape.layerWeightBytes + Math.ceil(ref.numLabelTokens / headChunkRows(shape.vocabSize, 'float32')) * shape.headWeightBytes;
+      const chunks = Math.ceil(ref.numLabelTokens / headChunkRows(headSliceRows(shape.vocabSize, shape.hiddenSize, 'float32'), 'float32'));
+      const weightsFed = 2 * shape.numLayers * shape.layerWeightBytes + 2 * shape.normWeightBytes + chunks * shape.headWeightBytes;
       expect(measured.sentBytes).toBe(resident.sentBytes + weightsFed);
       expect(measured.sentBytes).toBeLessThan(fed.sentBytes);
       expect(Math.abs(r.loss - ref.loss) / ref.loss).toBeLessThan(1e-5);
