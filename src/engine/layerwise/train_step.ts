@@ -7,7 +7,7 @@ import type { SoftPrompt } from '../tuning/soft_prompt.js';
 import { WeightStream } from '../weights/weight_stream.js';
 import { HeadChunks } from './head_chunks.js';
 import { HostEmbedding } from './host_embedding.js';
-import { fullMask, LayerStack } from './layer_stack.js';
+import { fullMask, LayerStack, type BackwardMode } from './layer_stack.js';
 
 export interface StepResult {
   loss: number;
@@ -23,7 +23,9 @@ export interface StepResult {
  * layer at a time and never held for the whole model. Same loss and gradient as the
  * whole-model graph (train_step.ts), to rounding.
  *
- * Cost: one extra forward of the blocks (≈ +1/3 of a step), no weight pre-packing.
+ * Backward modes (LayerStack): 'recompute' re-runs each block's forward (≈ +1/3 of a step);
+ * 'saved' keeps the blocks' weight products from the forward (more memory: layers × tokens ×
+ * (q + k + v + o + 2 · intermediate) floats) and recomputes only their element-wise rest.
  */
 export class LayerwiseTrainStep {
   private constructor(
@@ -36,9 +38,9 @@ export class LayerwiseTrainStep {
     private readonly head: HeadChunks,
   ) {}
 
-  static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions & { headChunkRows?: number }): Promise<LayerwiseTrainStep> {
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions & { backward: BackwardMode; headChunkRows?: number }): Promise<LayerwiseTrainStep> {
     const stream = new WeightStream();
-    const layers = await LayerStack.create(model, stream, { ...opts, backward: true });
+    const layers = await LayerStack.create(model, stream, opts);
     const head = await HeadChunks.create(model, stream, { ...opts, grad: true, ...(opts.headChunkRows ? { rowsPerChunk: opts.headChunkRows } : {}) });
     return new LayerwiseTrainStep(model, numVirtualTokens, opts.dtype, stream, new HostEmbedding(model), layers, head);
   }
@@ -53,8 +55,8 @@ export class LayerwiseTrainStep {
     const ids = Array.from(batch.feeds[INPUT.ids]!.data as BigInt64Array, Number);
     const mask = fullMask(n, batch.feeds[INPUT.mask]!.data as BigInt64Array, B, L);
     const h0 = this.embedding.embed(prompt.data, n, ids, B, L, this.dtype);
-    const states: (Float32Array | Float64Array | undefined)[] = await this.layers.forwardAll(h0, mask);
-    const top = states.pop()!;
+    const states = await this.layers.forwardKeeping(h0, mask);
+    const top = states.hidden.pop()!;
     const rows = Array.from(batch.feeds[INPUT.positions]!.data as BigInt64Array, Number);
     const labels = Array.from(batch.feeds[INPUT.labels]!.data as BigInt64Array);
     const K = rows.length;
