@@ -1,12 +1,14 @@
 /**
- * What the browser end-to-end tests share: finding Chromium, whole-screen screenshots, and
- * acting on the page like a user (dropping a path, typing, switching the theme).
+ * What the browser end-to-end tests share: the suite's server and Chromium, finding Chromium,
+ * whole-screen screenshots, and acting on the page like a user (dropping a path, typing,
+ * switching the theme).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { artifactsDir } from './e2e_helpers.js';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { artifactsDir, ensureArtifactsDir, startE2eServer, type E2eServer } from './e2e_helpers.js';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -114,4 +116,59 @@ export async function typeInto(page: Page, testId: string, text: string): Promis
   const input = page.getByTestId(testId);
   await input.fill('');
   await input.pressSequentially(text);
+}
+
+/** The browser and web server one e2e file drives, set up by `useBrowserSuite`. */
+export interface BrowserSuite {
+  /** The server (valid inside tests, after the suite's setup). */
+  readonly e2e: E2eServer;
+  /** A new page on the app with console and page errors collected; throws the setup failure if any. */
+  openApp(opts?: { waitForWizard?: boolean }): Promise<{ page: Page; problems: string[] }>;
+}
+
+/**
+ * Registers beforeAll/afterAll that start a web server (data dir prefixed `prefix`) and
+ * Chromium. A setup failure (no Chromium, no built renderer) fails every test with its reason;
+ * none is skipped.
+ */
+export function useBrowserSuite(prefix: string): BrowserSuite {
+  let e2e: E2eServer | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let setupError: Error | undefined;
+  beforeAll(async () => {
+    ensureArtifactsDir();
+    try {
+      const executablePath = chromiumPath();
+      e2e = await startE2eServer(prefix);
+      browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 30_000 });
+      context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
+    } catch (err) {
+      setupError = err as Error;
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await e2e?.close();
+  });
+  return {
+    get e2e(): E2eServer {
+      if (!e2e) throw setupError ?? new Error('the e2e server is not started yet');
+      return e2e;
+    },
+    async openApp(opts = {}) {
+      if (setupError || !context || !e2e) throw setupError ?? new Error('the browser is not started yet');
+      const page = await context.newPage();
+      page.setDefaultTimeout(20_000);
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') problems.push(`console: ${msg.text()} (${msg.location().url})`);
+      });
+      await page.goto(e2e.server.url);
+      if (opts.waitForWizard !== false) await page.getByTestId('screen-wizard').waitFor();
+      return { page, problems };
+    },
+  };
 }

@@ -7,47 +7,16 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { byId, CHROMIUM_ARGS, chromiumPath, setTheme, shot, typeInto } from './browser_helpers.js';
-import { artifactsDir, ensureArtifactsDir, startE2eServer, type E2eServer } from './e2e_helpers.js';
+import { describe, expect, it } from 'vitest';
+import { byId, setTheme, shot, typeInto, useBrowserSuite } from './browser_helpers.js';
+import { artifactsDir } from './e2e_helpers.js';
 
-let e2e: E2eServer;
-let browser: Browser | undefined;
-let context: BrowserContext;
-let setupError: Error | undefined;
-
-beforeAll(async () => {
-  ensureArtifactsDir();
-  try {
-    const executablePath = chromiumPath();
-    e2e = await startE2eServer('sps-e2e-sweep-');
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 30_000 });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-  } catch (err) {
-    setupError = err as Error;
-  }
-}, 60_000);
-
-afterAll(async () => {
-  await context?.close().catch(() => undefined);
-  await browser?.close().catch(() => undefined);
-  await e2e?.close();
-});
+const suite = useBrowserSuite('sps-e2e-sweep-');
 
 describe('a sweep in the browser', () => {
   it('launches from the wizard, stops weak trials early, recommends and exports a prompt', async () => {
-    if (setupError) throw setupError;
-    const page: Page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    const problems: string[] = [];
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-    });
+    const { page, problems } = await suite.openApp();
     try {
-      await page.goto(e2e.server.url);
-      await page.getByTestId('screen-wizard').waitFor();
       await page.locator('html[data-theme="light"]').waitFor({ state: 'attached' });
 
       // The first-run screen's sample fills every step (built-in model, sentiment sample, the

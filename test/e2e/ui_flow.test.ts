@@ -8,11 +8,11 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { storiesModelDir } from '../helpers/fixtures.js';
-import { artifactsDir, ensureArtifactsDir, startE2eServer, type E2eServer } from './e2e_helpers.js';
-import { byId, CHROMIUM_ARGS, chromiumPath, dropPath, numAttr, setTheme, shot, typeInto, waitAttr, type PageGlobals } from './browser_helpers.js';
+import { artifactsDir } from './e2e_helpers.js';
+import { byId, dropPath, numAttr, setTheme, shot, typeInto, waitAttr, type PageGlobals, useBrowserSuite } from './browser_helpers.js';
 
 /**
  * The UI's run. stories260K at batch 4 does ~60 steps a second here: a 30–60 step run ended
@@ -22,44 +22,8 @@ import { byId, CHROMIUM_ARGS, chromiumPath, dropPath, numAttr, setTheme, shot, t
 const STEPS = 200;
 const BATCH = 16;
 
-let e2e: E2eServer;
-let browser: Browser | undefined;
-let context: BrowserContext;
-/** Why the setup failed (no Chromium, no built renderer): every test fails with it, none is skipped. */
-let setupError: Error | undefined;
-
-beforeAll(async () => {
-  ensureArtifactsDir();
-  try {
-    const executablePath = chromiumPath();
-    e2e = await startE2eServer('sps-e2e-ui-');
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 30_000 });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-  } catch (err) {
-    setupError = err as Error;
-  }
-}, 60_000);
-
-afterAll(async () => {
-  await context?.close().catch(() => undefined);
-  await browser?.close().catch(() => undefined);
-  await e2e?.close();
-});
-
-/** A new page on the app, with console errors and page errors collected. */
-async function openApp(): Promise<{ page: Page; problems: string[] }> {
-  if (setupError) throw setupError;
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()} (${msg.location().url})`);
-  });
-  await page.goto(e2e.server.url);
-  await page.getByTestId('screen-wizard').waitFor();
-  return { page, problems };
-}
+const suite = useBrowserSuite('sps-e2e-ui-');
+const openApp = (): ReturnType<typeof suite.openApp> => suite.openApp();
 
 /** Runs a flow; on failure, saves a screenshot of the page as FAILED-<name>.png and rethrows. */
 async function flow(name: string, body: (pageRef: { page?: Page }) => Promise<void>): Promise<void> {
@@ -256,12 +220,12 @@ describe('web mode UI in Chromium, end to end', () => {
 
   it('logs in through the #token fragment: the token leaves the address bar and survives a reload', () =>
     flow('fragment-login', async (ref) => {
-      expect(new URL(e2e.server.url).hash).toBe(`#token=${e2e.server.token}`);
+      expect(new URL(suite.e2e.server.url).hash).toBe(`#token=${suite.e2e.server.token}`);
       const { page, problems } = await openApp();
       ref.page = page;
       // The page took the token from the fragment, kept it for the tab, and cleaned the address bar.
-      expect(page.url()).not.toContain(e2e.server.token);
-      expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('sps.token'))).toBe(e2e.server.token);
+      expect(page.url()).not.toContain(suite.e2e.server.token);
+      expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem('sps.token'))).toBe(suite.e2e.server.token);
       // A reload (no fragment now) still reaches the API: adding the model works.
       await page.reload();
       await page.getByTestId('step-model').waitFor();
@@ -275,7 +239,7 @@ describe('web mode UI in Chromium, end to end', () => {
   it('shows a broken dataset’s errors with their line numbers', () =>
     flow('broken-dataset', async (ref) => {
     // Inside the data dir: web mode reads nothing outside its allowed folders.
-    const dir = mkdtempSync(join(e2e.dataDir, 'broken-'));
+    const dir = mkdtempSync(join(suite.e2e.dataDir, 'broken-'));
     try {
       const file = join(dir, 'broken.csv');
       const good = ['Mia and her dog danced in the sun.,happy', "Max's fish ran away and he felt alone.,sad", 'Tom got a new red car and smiled all day.,happy', 'Lily lost her kite in the wind.,sad', 'Ben found a shiny shell and laughed.,happy'];

@@ -1,10 +1,10 @@
 import { buildDecodeLayerGraph, DECODE_LAYER } from '../graphs/layerwise/decode_layer_graph.js';
-import { buildHeadLogitsGraph, HEAD } from '../graphs/layerwise/head_graphs.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { FedSession } from '../runtime/fed_session.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
+import { WeightFeeder } from '../runtime/weight_feeder.js';
 import { tensor, type HostTensor } from '../runtime/session.js';
-import { WeightStream } from '../weights/weight_stream.js';
+import { HeadChunks } from './head_chunks.js';
 import { HostEmbedding, type HiddenArray } from './host_embedding.js';
 
 /** One pass of generation: logits of the last position, and every layer's keys/values. */
@@ -23,17 +23,17 @@ export class LayerwiseDecoder {
   private constructor(
     private readonly model: LoadedModel,
     private readonly dtype: 'float32' | 'float64',
-    private readonly stream: WeightStream,
+    private readonly feeder: WeightFeeder,
     private readonly embedding: HostEmbedding,
     private readonly layer: FedSession,
-    private readonly head: FedSession,
+    private readonly head: HeadChunks,
   ) {}
 
   static async create(model: LoadedModel, opts: ModelSessionOptions): Promise<LayerwiseDecoder> {
-    const stream = new WeightStream();
-    const layer = await FedSession.create(buildDecodeLayerGraph(model, { dtype: opts.dtype }), model.weights, stream, opts);
-    const head = await FedSession.create(buildHeadLogitsGraph(model, { dtype: opts.dtype }), model.weights, stream, opts);
-    return new LayerwiseDecoder(model, opts.dtype, stream, new HostEmbedding(model), layer, head);
+    const feeder = new WeightFeeder(opts);
+    const layer = await FedSession.create(buildDecodeLayerGraph(model, { dtype: opts.dtype }), model.weights, feeder, opts);
+    const head = await HeadChunks.create(model, feeder, { ...opts, grad: false });
+    return new LayerwiseDecoder(model, opts.dtype, feeder, new HostEmbedding(model), layer, head);
   }
 
   /** Runs `prefix` rows (the soft prompt on the first pass) then `ids` after `past` positions. */
@@ -52,14 +52,12 @@ export class LayerwiseDecoder {
       h = out[DECODE_LAYER.out]!.data as HiddenArray;
       cache.push(out[DECODE_LAYER.presentKey]!, out[DECODE_LAYER.presentValue]!);
     }
-    const last = h.subarray((T - 1) * d, T * d);
-    const res = await this.head.run(0, { [HEAD.rows]: tensor(this.dtype, [1, d], last.slice()) });
-    return { logits: res[HEAD.logits]!.data as HiddenArray, cache };
+    return { logits: await this.head.logits(h, [T - 1]), cache };
   }
 
   async release(): Promise<void> {
     await this.layer.release();
     await this.head.release();
-    this.stream.close();
+    this.feeder.close();
   }
 }

@@ -1,15 +1,12 @@
 import { SpsError } from '../../shared/errors.js';
 import type { TokenizedExample } from '../data/example.js';
 import { labelledBatch } from '../graphs/feeds.js';
-import { buildHeadLogitsGraph, HEAD } from '../graphs/layerwise/head_graphs.js';
 import { INPUT } from '../graphs/transformer.js';
 import type { LoadedModel } from '../models/load_model.js';
-import { FedSession } from '../runtime/fed_session.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
-import { tensor } from '../runtime/session.js';
+import { WeightFeeder } from '../runtime/weight_feeder.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
-import { WeightStream } from '../weights/weight_stream.js';
-import { HeadChunks, headChunkRows } from './head_chunks.js';
+import { HeadChunks } from './head_chunks.js';
 import { HostEmbedding, type HiddenArray } from './host_embedding.js';
 import { fullMask, LayerStack } from './layer_stack.js';
 
@@ -19,32 +16,28 @@ import { fullMask, LayerStack } from './layer_stack.js';
  * LayerwiseTrainStep, for models whose whole-model graph would not fit.
  */
 export class LayerwiseForward {
-  private logitsSession: FedSession | undefined;
-
   private constructor(
     readonly model: LoadedModel,
     readonly numVirtualTokens: number,
     readonly dtype: 'float32' | 'float64',
-    private readonly opts: ModelSessionOptions,
-    private readonly stream: WeightStream,
+    private readonly feeder: WeightFeeder,
     private readonly embedding: HostEmbedding,
     private readonly layers: LayerStack,
     private readonly head: HeadChunks,
   ) {}
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions): Promise<LayerwiseForward> {
-    const stream = new WeightStream();
-    const layers = await LayerStack.create(model, stream, { ...opts, backward: false });
-    const head = await HeadChunks.create(model, stream, { ...opts, grad: false });
-    return new LayerwiseForward(model, numVirtualTokens, opts.dtype, opts, stream, new HostEmbedding(model), layers, head);
+    const feeder = new WeightFeeder(opts);
+    const layers = await LayerStack.create(model, feeder, { ...opts, backward: false });
+    const head = await HeadChunks.create(model, feeder, { ...opts, grad: false });
+    return new LayerwiseForward(model, numVirtualTokens, opts.dtype, feeder, new HostEmbedding(model), layers, head);
   }
 
   private async top(prompt: SoftPrompt | undefined, ids: BigInt64Array, tokenMask: BigInt64Array, B: number, L: number): Promise<HiddenArray> {
     const n = this.numVirtualTokens;
     if ((prompt?.numVirtualTokens ?? 0) !== n) throw new SpsError('INTERNAL', `layer-wise forward built for ${n} virtual tokens, got a prompt of ${prompt?.numVirtualTokens ?? 0}`);
     const h0 = this.embedding.embed(prompt?.data, n, Array.from(ids, Number), B, L, this.dtype);
-    const states = await this.layers.forwardAll(h0, fullMask(n, tokenMask, B, L));
-    return states[states.length - 1]!;
+    return (await this.layers.forwardAll(h0, fullMask(n, tokenMask, B, L), false)).top;
   }
 
   /** log p(label token) at every label row of the batch, in labelledBatch's row order. */
@@ -61,26 +54,14 @@ export class LayerwiseForward {
     return this.logitsOfRows(top, rows);
   }
 
-  /** Final norm + LM head over rows of final hidden states, in chunks. */
-  async logitsOfRows(top: HiddenArray, rows: readonly number[]): Promise<HiddenArray> {
-    const { hiddenSize: d, vocabSize: V } = this.model.spec;
-    this.logitsSession ??= await FedSession.create(buildHeadLogitsGraph(this.model, { dtype: this.dtype }), this.model.weights, this.stream, this.opts);
-    const out = this.dtype === 'float32' ? new Float32Array(rows.length * V) : new Float64Array(rows.length * V);
-    const R = headChunkRows(V, this.dtype);
-    for (let i = 0; i < rows.length; i += R) {
-      const chunk = rows.slice(i, i + R);
-      const h = this.dtype === 'float32' ? new Float32Array(chunk.length * d) : new Float64Array(chunk.length * d);
-      chunk.forEach((r, k) => h.set(top.subarray(r * d, (r + 1) * d), k * d));
-      const res = await this.logitsSession.run(0, { [HEAD.rows]: tensor(this.dtype, [chunk.length, d], h) });
-      out.set(res[HEAD.logits]!.data as HiddenArray, i * V);
-    }
-    return out;
+  /** Final norm + LM head over rows of final hidden states, vocabulary slice by slice. */
+  logitsOfRows(top: HiddenArray, rows: readonly number[]): Promise<HiddenArray> {
+    return this.head.logits(top, rows);
   }
 
   async release(): Promise<void> {
     await this.layers.release();
     await this.head.release();
-    await this.logitsSession?.release();
-    this.stream.close();
+    this.feeder.close();
   }
 }

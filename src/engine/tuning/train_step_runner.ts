@@ -34,6 +34,10 @@ export interface ComputeOptions {
   workload?: StepWorkload;
   /** layer-wise only: label rows per LM-head chunk (default: from a 64 MiB logit budget). */
   headChunkRows?: number;
+  /** layer-wise only: vocabulary entries per slice of the LM head (default: from a 32 MiB budget). */
+  headSliceRows?: number;
+  /** layer-wise on WebGPU: device bytes the weights may keep between runs (default no limit; runtime/weight_feeder.ts). */
+  deviceWeightBudget?: number;
   /** onnxruntime memory levers (bench/README.md, "Memory"); onnxruntime's defaults if unset. */
   cpuMemArena?: boolean;
   memPattern?: boolean;
@@ -88,11 +92,12 @@ export class TrainStepRunner {
       ...(opts.precision ? { precision: opts.precision } : {}),
       ...(opts.cpuMemArena !== undefined ? { cpuMemArena: opts.cpuMemArena } : {}),
       ...(opts.memPattern !== undefined ? { memPattern: opts.memPattern } : {}),
+      ...(opts.deviceWeightBudget !== undefined ? { deviceWeightBudget: opts.deviceWeightBudget } : {}),
     };
     let impl: StepImpl;
     if (strategy !== 'keep') {
       const backward = strategy === 'layerwise-saved' ? 'saved' : 'recompute';
-      const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, backward, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}) });
+      const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, backward, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}), ...(opts.headSliceRows ? { headSliceRows: opts.headSliceRows } : {}) });
       const padId = padIdOf(model);
       impl = { step: (prompt, examples, lossScale) => lw.step(prompt, examples, padId, lossScale), release: () => lw.release() };
     } else {
