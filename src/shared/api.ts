@@ -57,20 +57,27 @@ export interface CatalogueEntry {
   downloaded: boolean;
 }
 
-/** A download from the Hub, as the models.pull event and models.pulls report it. */
-export interface PullStatus {
-  pullId: string;
+/** How far a download from the Hub has come (the engine's progress report). */
+export interface PullProgress {
   repoId: string;
   revision: string;
+  /** The commit being downloaded, once resolved. */
   sha?: string;
   phase: 'resolving' | 'downloading' | 'done' | 'failed' | 'cancelled';
+  /** The file being downloaded now. */
   file?: string;
   filesDone: number;
   filesTotal: number;
+  /** Bytes of the needed files on disk (already present ones count as done). */
   bytesDone: number;
   bytesTotal: number;
   bytesPerSecond: number;
   etaSeconds?: number;
+}
+
+/** A download from the Hub, as the models.pull event and models.pulls report it. */
+export interface PullStatus extends PullProgress {
+  pullId: string;
   error?: SerializedError;
   /** When done: the downloaded model as the library lists it. */
   model?: ModelEntry;

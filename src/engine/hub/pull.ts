@@ -1,6 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { PullProgress } from '../../shared/api.js';
 import { SpsError } from '../../shared/errors.js';
 import { repoCacheDir } from './cache_dir.js';
 import { blobEtag, downloadToCache } from './download_file.js';
@@ -8,24 +9,8 @@ import { checkRepoId, listRepoFiles, resolveRevision, type HubConnection, type R
 import { neededFiles } from './needed_files.js';
 import { etaSeconds, SpeedMeter } from './speed.js';
 
-export type PullPhase = 'resolving' | 'downloading' | 'done' | 'failed' | 'cancelled';
-
-export interface PullProgress {
-  repoId: string;
-  revision: string;
-  /** The commit being downloaded, once resolved. */
-  sha?: string;
-  phase: PullPhase;
-  /** The file being downloaded now. */
-  file?: string;
-  filesDone: number;
-  filesTotal: number;
-  /** Bytes of the needed files on disk (already present ones count as done). */
-  bytesDone: number;
-  bytesTotal: number;
-  bytesPerSecond: number;
-  etaSeconds?: number;
-}
+export type { PullProgress } from '../../shared/api.js';
+export type PullPhase = PullProgress['phase'];
 
 export interface PullOptions {
   repoId: string;

@@ -2,8 +2,8 @@ import { buildDecodeLayerGraph, DECODE_LAYER } from '../graphs/layerwise/decode_
 import type { LoadedModel } from '../models/load_model.js';
 import { FedSession } from '../runtime/fed_session.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
+import { WeightFeeder } from '../runtime/weight_feeder.js';
 import { tensor, type HostTensor } from '../runtime/session.js';
-import { WeightStream } from '../weights/weight_stream.js';
 import { HeadChunks } from './head_chunks.js';
 import { HostEmbedding, type HiddenArray } from './host_embedding.js';
 
@@ -23,17 +23,17 @@ export class LayerwiseDecoder {
   private constructor(
     private readonly model: LoadedModel,
     private readonly dtype: 'float32' | 'float64',
-    private readonly stream: WeightStream,
+    private readonly feeder: WeightFeeder,
     private readonly embedding: HostEmbedding,
     private readonly layer: FedSession,
     private readonly head: HeadChunks,
   ) {}
 
   static async create(model: LoadedModel, opts: ModelSessionOptions): Promise<LayerwiseDecoder> {
-    const stream = new WeightStream();
-    const layer = await FedSession.create(buildDecodeLayerGraph(model, { dtype: opts.dtype }), model.weights, stream, opts);
-    const head = await HeadChunks.create(model, stream, { ...opts, grad: false });
-    return new LayerwiseDecoder(model, opts.dtype, stream, new HostEmbedding(model), layer, head);
+    const feeder = new WeightFeeder(opts);
+    const layer = await FedSession.create(buildDecodeLayerGraph(model, { dtype: opts.dtype }), model.weights, feeder, opts);
+    const head = await HeadChunks.create(model, feeder, { ...opts, grad: false });
+    return new LayerwiseDecoder(model, opts.dtype, feeder, new HostEmbedding(model), layer, head);
   }
 
   /** Runs `prefix` rows (the soft prompt on the first pass) then `ids` after `past` positions. */
@@ -58,6 +58,6 @@ export class LayerwiseDecoder {
   async release(): Promise<void> {
     await this.layer.release();
     await this.head.release();
-    this.stream.close();
+    this.feeder.close();
   }
 }

@@ -4,8 +4,8 @@ import { labelledBatch } from '../graphs/feeds.js';
 import { INPUT } from '../graphs/transformer.js';
 import type { LoadedModel } from '../models/load_model.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
+import { WeightFeeder } from '../runtime/weight_feeder.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
-import { WeightStream } from '../weights/weight_stream.js';
 import { HeadChunks } from './head_chunks.js';
 import { HostEmbedding, type HiddenArray } from './host_embedding.js';
 import { fullMask, LayerStack } from './layer_stack.js';
@@ -20,25 +20,24 @@ export class LayerwiseForward {
     readonly model: LoadedModel,
     readonly numVirtualTokens: number,
     readonly dtype: 'float32' | 'float64',
-    private readonly stream: WeightStream,
+    private readonly feeder: WeightFeeder,
     private readonly embedding: HostEmbedding,
     private readonly layers: LayerStack,
     private readonly head: HeadChunks,
   ) {}
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions): Promise<LayerwiseForward> {
-    const stream = new WeightStream();
-    const layers = await LayerStack.create(model, stream, { ...opts, backward: false });
-    const head = await HeadChunks.create(model, stream, { ...opts, grad: false });
-    return new LayerwiseForward(model, numVirtualTokens, opts.dtype, stream, new HostEmbedding(model), layers, head);
+    const feeder = new WeightFeeder(opts);
+    const layers = await LayerStack.create(model, feeder, { ...opts, backward: false });
+    const head = await HeadChunks.create(model, feeder, { ...opts, grad: false });
+    return new LayerwiseForward(model, numVirtualTokens, opts.dtype, feeder, new HostEmbedding(model), layers, head);
   }
 
   private async top(prompt: SoftPrompt | undefined, ids: BigInt64Array, tokenMask: BigInt64Array, B: number, L: number): Promise<HiddenArray> {
     const n = this.numVirtualTokens;
     if ((prompt?.numVirtualTokens ?? 0) !== n) throw new SpsError('INTERNAL', `layer-wise forward built for ${n} virtual tokens, got a prompt of ${prompt?.numVirtualTokens ?? 0}`);
     const h0 = this.embedding.embed(prompt?.data, n, Array.from(ids, Number), B, L, this.dtype);
-    const states = await this.layers.forwardAll(h0, fullMask(n, tokenMask, B, L));
-    return states[states.length - 1]!;
+    return (await this.layers.forwardAll(h0, fullMask(n, tokenMask, B, L), false)).top;
   }
 
   /** log p(label token) at every label row of the batch, in labelledBatch's row order. */
@@ -63,6 +62,6 @@ export class LayerwiseForward {
   async release(): Promise<void> {
     await this.layers.release();
     await this.head.release();
-    this.stream.close();
+    this.feeder.close();
   }
 }

@@ -2,10 +2,10 @@ import { buildHeadNormBackwardGraph, buildHeadNormGraph, buildHeadSliceGraph, HE
 import type { LoadedModel } from '../models/load_model.js';
 import { FedSession } from '../runtime/fed_session.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
-import { tensor, type HostTensor } from '../runtime/session.js';
+import type { WeightFeeder } from '../runtime/weight_feeder.js';
+import { tensor, type HostTensor, type SessionValue } from '../runtime/session.js';
 import { embeddingRowsReader } from '../tuning/embedding_rows.js';
 import type { TensorInfo } from '../weights/safetensors_read.js';
-import type { WeightStream } from '../weights/weight_stream.js';
 import type { HiddenArray } from './host_embedding.js';
 
 /** Bytes of logits (and two same-sized temporaries) one head run may hold: rows per run follow from it. */
@@ -72,7 +72,7 @@ export class HeadChunks {
     private readonly model: LoadedModel,
     private readonly dtype: 'float32' | 'float64',
     private readonly opts: ModelSessionOptions,
-    private readonly stream: WeightStream,
+    private readonly feeder: WeightFeeder,
     private readonly norm: FedSession,
     private readonly head: TensorInfo,
     private readonly sliceRows: number,
@@ -80,15 +80,15 @@ export class HeadChunks {
     readonly withGrad: boolean,
   ) {}
 
-  static async create(model: LoadedModel, stream: WeightStream, opts: ModelSessionOptions & HeadSizes & { grad: boolean }): Promise<HeadChunks> {
+  static async create(model: LoadedModel, feeder: WeightFeeder, opts: ModelSessionOptions & HeadSizes & { grad: boolean }): Promise<HeadChunks> {
     const { vocabSize: V, hiddenSize: d } = model.spec;
     const sliceRows = Math.min(V, opts.headSliceRows ?? headSliceRows(V, d, opts.dtype));
-    const norm = await FedSession.create(buildHeadNormGraph(model, { dtype: opts.dtype }), model.weights, stream, opts);
+    const norm = await FedSession.create(buildHeadNormGraph(model, { dtype: opts.dtype }), model.weights, feeder, opts);
     const kind: SliceKind = opts.grad ? 'grad' : 'stats';
     const slice = buildHeadSliceGraph(model, { dtype: opts.dtype, kind });
-    const head = new HeadChunks(model, opts.dtype, opts, stream, norm, slice.head, sliceRows, opts.headChunkRows ?? headChunkRows(sliceRows, opts.dtype), opts.grad);
-    head.slices.set(kind, await FedSession.create(slice, model.weights, stream, opts));
-    if (opts.grad) head.normBackward = await FedSession.create(buildHeadNormBackwardGraph(model, { dtype: opts.dtype }), model.weights, stream, opts);
+    const head = new HeadChunks(model, opts.dtype, opts, feeder, norm, slice.head, sliceRows, opts.headChunkRows ?? headChunkRows(sliceRows, opts.dtype), opts.grad);
+    head.slices.set(kind, await FedSession.create(slice, model.weights, feeder, opts));
+    if (opts.grad) head.normBackward = await FedSession.create(buildHeadNormBackwardGraph(model, { dtype: opts.dtype }), model.weights, feeder, opts);
     return head;
   }
 
@@ -177,15 +177,15 @@ export class HeadChunks {
     const K = normed.length / d;
     let session = this.slices.get(kind);
     if (!session) {
-      session = await FedSession.create(buildHeadSliceGraph(this.model, { dtype: this.dtype, kind }), this.model.weights, this.stream, this.opts);
+      session = await FedSession.create(buildHeadSliceGraph(this.model, { dtype: this.dtype, kind }), this.model.weights, this.feeder, this.opts);
       this.slices.set(kind, session);
     }
     for (let s0 = 0; s0 < V; s0 += this.sliceRows) {
       const S = Math.min(this.sliceRows, V - s0);
-      const w = this.stream.readRows(this.head, s0, S, HEAD.slice);
+      const w = await this.feeder.feedRows(this.head, s0, S, HEAD.slice);
       for (let r0 = 0; r0 < K; r0 += this.rowsPerChunk) {
         const R = Math.min(this.rowsPerChunk, K - r0);
-        const feeds: Record<string, HostTensor> = { [HEAD.normed]: tensor(this.dtype, [R, d], normed.subarray(r0 * d, (r0 + R) * d)), [HEAD.slice]: w };
+        const feeds: Record<string, SessionValue> = { [HEAD.normed]: tensor(this.dtype, [R, d], normed.subarray(r0 * d, (r0 + R) * d)), [HEAD.slice]: w };
         if (labels) {
           // The label's index inside this slice, clamped into it (rows whose label is elsewhere ignore the result).
           const local = new BigInt64Array(R);

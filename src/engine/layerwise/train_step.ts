@@ -3,9 +3,9 @@ import { labelledBatch } from '../graphs/feeds.js';
 import { INPUT } from '../graphs/transformer.js';
 import type { LoadedModel } from '../models/load_model.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
+import { WeightFeeder } from '../runtime/weight_feeder.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
-import { WeightStream } from '../weights/weight_stream.js';
-import { HeadChunks } from './head_chunks.js';
+import { HeadChunks, type HeadSizes } from './head_chunks.js';
 import { HostEmbedding } from './host_embedding.js';
 import { fullMask, LayerStack } from './layer_stack.js';
 
@@ -30,17 +30,17 @@ export class LayerwiseTrainStep {
     readonly model: LoadedModel,
     readonly numVirtualTokens: number,
     readonly dtype: 'float32' | 'float64',
-    private readonly stream: WeightStream,
+    private readonly feeder: WeightFeeder,
     private readonly embedding: HostEmbedding,
     private readonly layers: LayerStack,
     private readonly head: HeadChunks,
   ) {}
 
-  static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions & { headChunkRows?: number }): Promise<LayerwiseTrainStep> {
-    const stream = new WeightStream();
-    const layers = await LayerStack.create(model, stream, { ...opts, backward: true });
-    const head = await HeadChunks.create(model, stream, { ...opts, grad: true, ...(opts.headChunkRows ? { rowsPerChunk: opts.headChunkRows } : {}) });
-    return new LayerwiseTrainStep(model, numVirtualTokens, opts.dtype, stream, new HostEmbedding(model), layers, head);
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions & HeadSizes): Promise<LayerwiseTrainStep> {
+    const feeder = new WeightFeeder(opts);
+    const layers = await LayerStack.create(model, feeder, { ...opts, backward: true });
+    const head = await HeadChunks.create(model, feeder, { ...opts, grad: true });
+    return new LayerwiseTrainStep(model, numVirtualTokens, opts.dtype, feeder, new HostEmbedding(model), layers, head);
   }
 
   /** `lossScale`: the backward runs on loss × lossScale (half precision); the gradient returned is unscaled. */
@@ -53,13 +53,12 @@ export class LayerwiseTrainStep {
     const ids = Array.from(batch.feeds[INPUT.ids]!.data as BigInt64Array, Number);
     const mask = fullMask(n, batch.feeds[INPUT.mask]!.data as BigInt64Array, B, L);
     const h0 = this.embedding.embed(prompt.data, n, ids, B, L, this.dtype);
-    const states: (Float32Array | Float64Array | undefined)[] = await this.layers.forwardAll(h0, mask);
-    const top = states.pop()!;
+    const saved = await this.layers.forwardAll(h0, mask);
     const rows = Array.from(batch.feeds[INPUT.positions]!.data as BigInt64Array, Number);
     const labels = Array.from(batch.feeds[INPUT.labels]!.data as BigInt64Array);
     const K = rows.length;
-    const { lossSum, grad: gradTop } = await this.head.lossAndGrad(top, rows, labels, lossScale / K);
-    const gradH0 = await this.layers.backwardAll(states, mask, gradTop);
+    const { lossSum, grad: gradTop } = await this.head.lossAndGrad(saved.top, rows, labels, lossScale / K);
+    const gradH0 = await this.layers.backwardAll(saved, gradTop);
     // d loss / d prompt row t = Σ over the batch of d loss / d h0 at position t.
     const grad = new Float64Array(n * d);
     for (let b = 0; b < B; b++) {
@@ -71,14 +70,19 @@ export class LayerwiseTrainStep {
     return { loss: lossSum / K, grad, numLabelTokens: K };
   }
 
-  /** Bytes of weights held by the stream now (one layer's tensors plus the head). */
+  /** Bytes of weights held on the host now (one layer's tensors plus the head). */
   get residentWeightBytes(): number {
-    return this.stream.residentBytes;
+    return this.feeder.hostBytes;
+  }
+
+  /** Bytes of weights kept in device memory (WebGPU; 0 on the CPU provider). */
+  get deviceWeightBytes(): number {
+    return this.feeder.deviceBytes;
   }
 
   async release(): Promise<void> {
     await this.layers.release();
     await this.head.release();
-    this.stream.close();
+    this.feeder.close();
   }
 }

@@ -18,6 +18,11 @@ export interface ModelSessionOptions {
    * outputs keep their dtypes. Default 'fp32'.
    */
   precision?: 'fp32' | 'fp16';
+  /**
+   * Layer-wise steps on a provider that keeps tensors on the device (WebGPU): device bytes the
+   * weights may keep between runs (runtime/weight_feeder.ts; default no limit).
+   */
+  deviceWeightBudget?: number;
 }
 
 /**
@@ -26,7 +31,7 @@ export interface ModelSessionOptions {
  * folder), and the float64 verification mode at the 'basic' optimisation level, since 'all'
  * fuses ops into float32-only kernels.
  */
-export function createModelSession(graph: Graph, modelDir: string, opts: ModelSessionOptions): Promise<GraphSession> {
+export function createModelSession(graph: Graph, modelDir: string, opts: ModelSessionOptions, deviceOutputs?: readonly string[]): Promise<GraphSession> {
   if (opts.precision === 'fp16' && opts.dtype !== 'float32') throw new SpsError('INVALID_ARGUMENT', 'half precision needs float32 graphs (float64 is the CPU verification mode)');
   return GraphSession.create(opts.precision === 'fp16' ? toHalfPrecision(graph) : graph, {
     // The same root the graph's external-data paths were made relative to (a Hugging Face
@@ -37,5 +42,6 @@ export function createModelSession(graph: Graph, modelDir: string, opts: ModelSe
     ...(opts.prepack === false ? { disablePrepacking: true } : {}),
     ...(opts.cpuMemArena !== undefined ? { cpuMemArena: opts.cpuMemArena } : {}),
     ...(opts.memPattern !== undefined ? { memPattern: opts.memPattern } : {}),
+    ...(deviceOutputs ? { deviceOutputs } : {}),
   });
 }

@@ -3,6 +3,7 @@ import { SpsError } from '../../shared/errors.js';
 import type { DType } from '../onnx/dtype.js';
 import type { Graph } from '../onnx/graph.js';
 import { serializeModel } from '../onnx/serialize.js';
+import { countRun } from './traffic.js';
 import { webgpuProbe } from './webgpu_adapter.js';
 
 /**
@@ -37,6 +38,11 @@ export interface SessionOptions {
    * its double kernel.
    */
   optimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /**
+   * Outputs left on the device (as DeviceTensor) instead of copied back, on providers that can
+   * (keepsOnDevice); elsewhere they come back as host tensors.
+   */
+  deviceOutputs?: readonly string[];
 }
 
 export type HostTensorData = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array;
@@ -58,6 +64,47 @@ const ORT_TYPE: Record<DType, ort.Tensor.Type> = {
   bool: 'bool',
 };
 
+/**
+ * A tensor left in the execution provider's memory by a run (onnxruntime's 'gpu-buffer'
+ * location), fed to later runs of any session on the same provider without a copy. The Node
+ * binding cannot download one (its `getData` aborts the process), so reading it back goes
+ * through a session whose output is on the host (DeviceTransfer.download).
+ */
+export class DeviceTensor {
+  private disposed = false;
+
+  constructor(
+    readonly dtype: DType,
+    readonly dims: readonly number[],
+    /** @internal the binding's tensor; only GraphSession reads it. */
+    readonly ortTensor: ort.Tensor,
+  ) {}
+
+  get byteLength(): number {
+    return this.dims.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[this.dtype];
+  }
+
+  /** Frees the device memory now (otherwise it goes when the tensor is garbage collected). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.ortTensor.dispose();
+  }
+}
+
+/** A run's input or output: on the host, or kept on the device. */
+export type SessionValue = HostTensor | DeviceTensor;
+
+const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, bool: 1 };
+
+/**
+ * Whether outputs can stay on the device between runs: onnxruntime-node returns 'gpu-buffer'
+ * outputs only for its WebGPU provider (CUDA outputs always come back to the host).
+ */
+export function keepsOnDevice(provider: ProviderName): boolean {
+  return provider === 'webgpu' || provider === 'webgpu-software';
+}
+
 /** A compiled graph bound to one execution provider. */
 export class GraphSession {
   private constructor(
@@ -74,6 +121,7 @@ export class GraphSession {
     const sessionExtra: Record<string, string> = {};
     if (opts.externalDataFolder) sessionExtra.model_external_initializers_file_folder_path = opts.externalDataFolder;
     if (opts.disablePrepacking) sessionExtra.disable_prepacking = '1';
+    const deviceOutputs = keepsOnDevice(provider) ? (opts.deviceOutputs ?? []) : [];
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider === 'webgpu-software' ? 'webgpu' : provider],
       graphOptimizationLevel: opts.optimizationLevel ?? 'all',
@@ -85,6 +133,7 @@ export class GraphSession {
       ...(opts.memPattern !== undefined ? { enableMemPattern: opts.memPattern } : {}),
       ...(opts.optimizedModelPath ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),
       ...(opts.enableProfiling ? { enableProfiling: true, profileFilePrefix: opts.profileFilePrefix ?? 'onnxruntime_profile' } : {}),
+      ...(deviceOutputs.length ? { preferredOutputLocation: Object.fromEntries(deviceOutputs.map((n) => [n, 'gpu-buffer' as const])) } : {}),
     };
     let session: ort.InferenceSession;
     try {
@@ -109,19 +158,44 @@ export class GraphSession {
     return new GraphSession(session, provider, session.inputNames, session.outputNames);
   }
 
-  /** Runs the graph; returns every output by name. */
-  async run(feeds: Record<string, HostTensor>): Promise<Record<string, HostTensor>> {
+  /** Runs the graph; returns every output by name, on the host (a session without deviceOutputs). */
+  async run(feeds: Record<string, SessionValue>): Promise<Record<string, HostTensor>> {
+    const out = await this.runDevice(feeds);
+    for (const [name, t] of Object.entries(out)) {
+      if (t instanceof DeviceTensor) throw new SpsError('INTERNAL', `output "${name}" stayed on the device; use runDevice`);
+    }
+    return out as Record<string, HostTensor>;
+  }
+
+  /**
+   * Runs the graph; outputs named in deviceOutputs stay on the device where the provider
+   * allows. Host feeds and host outputs are counted as host↔device traffic (traffic.ts).
+   */
+  async runDevice(feeds: Record<string, SessionValue>): Promise<Record<string, SessionValue>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
+    let sent = 0;
     for (const name of this.inputNames) {
       const t = feeds[name];
       if (!t) throw new SpsError('INTERNAL', `session input "${name}" was not fed`);
-      ortFeeds[name] = new ort.Tensor(ORT_TYPE[t.dtype], t.data as never, t.dims as number[]);
+      if (t instanceof DeviceTensor) {
+        ortFeeds[name] = t.ortTensor;
+      } else {
+        ortFeeds[name] = new ort.Tensor(ORT_TYPE[t.dtype], t.data as never, t.dims as number[]);
+        sent += t.data.byteLength;
+      }
     }
     const results = await this.session.run(ortFeeds);
-    const out: Record<string, HostTensor> = {};
+    const out: Record<string, SessionValue> = {};
+    let fetched = 0;
     for (const [name, t] of Object.entries(results)) {
-      out[name] = { dtype: t.type as DType, dims: t.dims, data: t.data as HostTensorData };
+      if (t.location === 'gpu-buffer') {
+        out[name] = new DeviceTensor(t.type as DType, t.dims, t);
+      } else {
+        out[name] = { dtype: t.type as DType, dims: t.dims, data: t.data as HostTensorData };
+        fetched += (t.data as HostTensorData).byteLength;
+      }
     }
+    countRun(sent, fetched);
     return out;
   }
 

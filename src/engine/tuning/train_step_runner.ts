@@ -33,6 +33,10 @@ export interface ComputeOptions {
   workload?: StepWorkload;
   /** layerwise only: label rows per LM-head chunk (default: from a 64 MiB logit budget). */
   headChunkRows?: number;
+  /** layerwise only: vocabulary entries per slice of the LM head (default: from a 32 MiB budget). */
+  headSliceRows?: number;
+  /** layerwise on WebGPU: device bytes the weights may keep between runs (default no limit; runtime/weight_feeder.ts). */
+  deviceWeightBudget?: number;
   /** onnxruntime memory levers (bench/README.md, "Memory"); onnxruntime's defaults if unset. */
   cpuMemArena?: boolean;
   memPattern?: boolean;
@@ -87,10 +91,11 @@ export class TrainStepRunner {
       ...(opts.precision ? { precision: opts.precision } : {}),
       ...(opts.cpuMemArena !== undefined ? { cpuMemArena: opts.cpuMemArena } : {}),
       ...(opts.memPattern !== undefined ? { memPattern: opts.memPattern } : {}),
+      ...(opts.deviceWeightBudget !== undefined ? { deviceWeightBudget: opts.deviceWeightBudget } : {}),
     };
     let impl: StepImpl;
     if (strategy === 'layerwise') {
-      const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}) });
+      const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}), ...(opts.headSliceRows ? { headSliceRows: opts.headSliceRows } : {}) });
       const padId = padIdOf(model);
       impl = { step: (prompt, examples, lossScale) => lw.step(prompt, examples, padId, lossScale), release: () => lw.release() };
     } else {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HeadChunks, headSliceRows } from '../../../src/engine/layerwise/head_chunks.js';
 import { loadModel } from '../../../src/engine/models/load_model.js';
-import { WeightStream } from '../../../src/engine/weights/weight_stream.js';
+import { WeightFeeder } from '../../../src/engine/runtime/weight_feeder.js';
 import { mulberry32 } from '../../../src/shared/mulberry32.js';
 import { TINY_ARCHS, writeTinyModel } from '../../fixtures/tiny/tiny_models.js';
 
@@ -42,8 +42,8 @@ describe.each(TINY_ARCHS.map((v) => [v]))('%s: LM head in vocabulary slices', (v
 
   it('gives the one-slice loss, gradient, log-probabilities and logits', async () => {
     expect(headSliceRows(V, d, 'float64')).toBe(V);
-    const s1 = new WeightStream();
-    const s2 = new WeightStream();
+    const s1 = new WeightFeeder();
+    const s2 = new WeightFeeder();
     const whole = await HeadChunks.create(model, s1, { dtype: 'float64', grad: true });
     const sliced = await HeadChunks.create(model, s2, { dtype: 'float64', grad: true, headSliceRows: 7, headChunkRows: 4 });
     const a = await whole.lossAndGrad(states, rows, labels, 0.25);
@@ -73,7 +73,7 @@ describe.each(TINY_ARCHS.map((v) => [v]))('%s: LM head in vocabulary slices', (v
       expect(Math.abs(z[Number(labels[k]!)]! - lse - la[k]!)).toBeLessThan(1e-12 * Math.max(1, Math.abs(la[k]!)));
     });
     // The stream holds one slice of the head, never the whole matrix.
-    expect(s2.residentBytes).toBeLessThanOrEqual(7 * d * 8 + 2 * d * 8);
+    expect(s2.hostBytes).toBeLessThanOrEqual(7 * d * 8 + 2 * d * 8);
     await whole.release();
     await sliced.release();
     s1.close();

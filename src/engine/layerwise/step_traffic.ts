@@ -1,0 +1,87 @@
+import { buildHeadNormGraph, buildHeadSliceGraph } from '../graphs/layerwise/head_graphs.js';
+import { buildLayerForwardGraph, type FedGraph } from '../graphs/layerwise/layer_graphs.js';
+import type { LoadedModel } from '../models/load_model.js';
+import type { Traffic } from '../runtime/traffic.js';
+import { feedDTypeOf } from '../weights/weight_stream.js';
+import { headChunkRows, headSliceRows } from './head_chunks.js';
+
+/** What decides a step's host↔device traffic: sizes of one layer's and the head's fed weights. */
+export interface TrafficShape {
+  hiddenSize: number;
+  numLayers: number;
+  vocabSize: number;
+  /** Bytes one layer's weights are fed in (their feed dtypes: BF16 widened to float32). */
+  layerWeightBytes: number;
+  /** Bytes of the final norm's weights as fed. */
+  normWeightBytes: number;
+  /** Bytes of the LM head matrix [V, d] as fed (in vocabulary slices). */
+  headWeightBytes: number;
+}
+
+const BYTES = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, bool: 1 } as const;
+
+function fedBytes(fg: FedGraph): number {
+  const dtypes = new Map(fg.graph.inputs.map((v) => [v.name, v.dtype]));
+  return fg.fed.reduce((a, f) => a + f.shape.reduce((x, y) => x * y, 1) * BYTES[dtypes.get(f.input)!], 0);
+}
+
+export function trafficShapeOf(model: LoadedModel): TrafficShape {
+  const s = model.spec;
+  const head = buildHeadSliceGraph(model, { dtype: 'float32', kind: 'grad' }).head;
+  return {
+    hiddenSize: s.hiddenSize,
+    numLayers: s.numLayers,
+    vocabSize: s.vocabSize,
+    layerWeightBytes: fedBytes(buildLayerForwardGraph(model, { dtype: 'float32' })),
+    normWeightBytes: fedBytes(buildHeadNormGraph(model, { dtype: 'float32' })),
+    headWeightBytes: s.vocabSize * s.hiddenSize * BYTES[feedDTypeOf(head.dtype, head.name, head.file)],
+  };
+}
+
+export interface TrafficWorkload {
+  batch: number;
+  /** Tokens per sequence (all the same length: no padding), without the virtual tokens. */
+  seqLen: number;
+  virtualTokens: number;
+  labelRows: number;
+  dtype: 'float32' | 'float64';
+  headChunkRows?: number;
+  headSliceRows?: number;
+}
+
+/**
+ * Host↔device bytes of one layer-wise train step (LayerwiseTrainStep), as GraphSession counts
+ * them. `onDevice`: weights already resident and hidden states kept on the device between
+ * layers (WebGPU after the first step); otherwise every run is fed from the host (the CPU
+ * provider, CUDA, or WebGPU with no weight budget). Checked against the measured count in
+ * test/integration/layerwise/step_traffic.test.ts and test/integration/webgpu.
+ */
+export function layerwiseStepTraffic(shape: TrafficShape, w: TrafficWorkload, onDevice: boolean): Traffic {
+  const dt = BYTES[w.dtype];
+  const d = shape.hiddenSize;
+  const N = w.batch * (w.virtualTokens + w.seqLen);
+  const hidden = N * d * dt;
+  const mask = N * 8;
+  const L = shape.numLayers;
+  const K = w.labelRows;
+  const S = Math.min(shape.vocabSize, w.headSliceRows ?? headSliceRows(shape.vocabSize, d, w.dtype));
+  const R = w.headChunkRows ?? headChunkRows(S, w.dtype);
+  const slices = Math.ceil(shape.vocabSize / S);
+  const chunks = Math.ceil(K / R);
+  const rows = K * d * dt;
+  // Head: the final norm (rows in, normed rows out); every vocabulary slice × row chunk (normed
+  // rows and label ids in; max, Σ exp, label logit and Σ exp·W per row out); the norm's
+  // backward (rows and their gradient in, the gradient out). From the host, the norm weights
+  // go with both norm runs and each slice of the head matrix with each of its chunks.
+  const headWeights = onDevice ? 0 : 2 * shape.normWeightBytes + chunks * shape.headWeightBytes;
+  const headSent = rows + slices * K * (d * dt + 8) + 2 * rows + headWeights;
+  const headFetched = rows + slices * K * (3 + d) * dt + rows;
+  const headRuns = 2 + slices * chunks;
+  if (onDevice) {
+    // Uploads: the mask, h0, the top gradient; downloads: the top state, d loss / d h0.
+    return { sentBytes: mask + 2 * hidden + headSent, fetchedBytes: 2 * hidden + headFetched, runs: 2 * L + 5 + headRuns };
+  }
+  // Forward: hidden + mask + weights in, hidden out; backward: hidden + grad + mask + weights in, grad out.
+  const sent = L * (hidden + mask + shape.layerWeightBytes) + L * (2 * hidden + mask + shape.layerWeightBytes) + headSent;
+  return { sentBytes: sent, fetchedBytes: 2 * L * hidden + headFetched, runs: 2 * L + headRuns };
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { TokenizedExample } from '../../../src/engine/data/example.js';
+import { layerwiseStepTraffic, trafficShapeOf } from '../../../src/engine/layerwise/step_traffic.js';
+import { loadModel } from '../../../src/engine/models/load_model.js';
+import { trafficSince, trafficSnapshot } from '../../../src/engine/runtime/traffic.js';
+import { softPrompt } from '../../../src/engine/tuning/soft_prompt.js';
+import { TrainStepRunner } from '../../../src/engine/tuning/train_step_runner.js';
+import { storiesModelDir } from '../../helpers/fixtures.js';
+
+/**
+ * Host↔device traffic of a layer-wise step, counted at the session boundary (runtime/traffic.ts),
+ * equals what layerwiseStepTraffic predicts for a provider that feeds everything from the host
+ * (the CPU provider: the same bytes a GPU provider without device-resident weights copies).
+ * The device-resident counterpart is checked on WebGPU (test/integration/webgpu).
+ */
+const TRAFFIC_EXAMPLES: TokenizedExample[] = [
+  { ids: [1, 403, 407, 261, 378, 432, 383, 286, 261, 376], labelStart: 6 },
+  { ids: [1, 300, 301, 302, 303, 304, 305, 306, 307, 308], labelStart: 4 },
+];
+
+describe('layer-wise step traffic (CPU provider: everything fed from the host)', () => {
+  it.each([[2, 100], [undefined, undefined]])('equals the formula (head chunks of %s rows, slices of %s)', async (headChunkRows, headSliceRows) => {
+    const model = loadModel(storiesModelDir());
+    const n = 3;
+    const prompt = softPrompt(n, 64, Float64Array.from({ length: n * 64 }, (_, i) => 0.2 * Math.cos(i)));
+    const runner = await TrainStepRunner.create(model, n, { dtype: 'float32', strategy: 'layerwise', ...(headChunkRows ? { headChunkRows } : {}), ...(headSliceRows ? { headSliceRows } : {}) });
+    try {
+      await runner.step(prompt, TRAFFIC_EXAMPLES);
+      const before = trafficSnapshot();
+      const r = await runner.step(prompt, TRAFFIC_EXAMPLES);
+      const measured = trafficSince(before);
+      const expected = layerwiseStepTraffic(trafficShapeOf(model), { batch: 2, seqLen: 10, virtualTokens: n, labelRows: r.numLabelTokens, dtype: 'float32', ...(headChunkRows ? { headChunkRows } : {}), ...(headSliceRows ? { headSliceRows } : {}) }, false);
+      expect(measured).toEqual(expected);
+      // The weights dominate: every layer twice, the head matrix once per row chunk.
+      expect(measured.sentBytes).toBeGreaterThan(2 * model.spec.numLayers * trafficShapeOf(model).layerWeightBytes);
+    } finally {
+      await runner.release();
+    }
+  }, 60_000);
+});
