@@ -14,7 +14,7 @@ import { fullMask } from '../src/engine/layerwise/layer_stack.js';
 import { loadModel } from '../src/engine/models/load_model.js';
 import { FedSession } from '../src/engine/runtime/fed_session.js';
 import { tensor } from '../src/engine/runtime/session.js';
-import { WeightStream } from '../src/engine/weights/weight_stream.js';
+import { WeightFeeder } from '../src/engine/runtime/weight_feeder.js';
 import { mulberry32 } from '../src/shared/mulberry32.js';
 
 const arg = (name: string, def: number): number => {
@@ -29,13 +29,14 @@ const layers = arg('--layers', 2);
 
 const model = loadModel(dir);
 const { hiddenSize: d } = model.spec;
-const stream = new WeightStream();
+const feeder = new WeightFeeder();
+const stream = feeder.stream;
 const opts = { dtype: 'float32' as const };
 const fwdGraph = buildLayerForwardGraph(model, opts);
 const bwdGraph = buildLayerBackwardGraph(model, opts);
 let t = performance.now();
-const fwd = await FedSession.create(fwdGraph, model.weights, stream, opts);
-const bwd = await FedSession.create(bwdGraph, model.weights, stream, opts);
+const fwd = await FedSession.create(fwdGraph, model.weights, feeder, opts);
+const bwd = await FedSession.create(bwdGraph, model.weights, feeder, opts);
 console.log(`sessions created in ${(performance.now() - t).toFixed(0)} ms; load ${loadavg()[0]!.toFixed(1)}`);
 
 const rand = mulberry32(7);
@@ -72,11 +73,11 @@ for (let l = 0; l < layers; l++) {
 await fwd.release();
 await bwd.release();
 
-const head = await HeadChunks.create(model, stream, { ...opts, grad: true });
+const head = await HeadChunks.create(model, feeder, { ...opts, grad: true });
 const K = B * T;
 const labels = Array.from({ length: K }, () => BigInt(Math.floor(rand() * model.spec.vocabSize)));
 t = performance.now();
 await head.lossAndGrad(h, Array.from({ length: K }, (_, i) => i), labels, 1 / K);
 console.log(`head (norm, ${model.spec.vocabSize} vocabulary in slices, loss and gradient) over ${K} rows: ${(performance.now() - t).toFixed(0)} ms; rss ${rss()}`);
 await head.release();
-stream.close();
+feeder.close();
