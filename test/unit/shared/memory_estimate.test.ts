@@ -30,7 +30,9 @@ describe('memory estimate', () => {
     const f32 = { ...QWEN05_BF16, storedBytesPerParam: 4 };
     expect(estimateTrainMemory(QWEN05_BF16, { ...w, strategy: 'keep' }).weightBytes).toBeGreaterThan(estimateTrainMemory(f32, { ...w, strategy: 'keep' }).weightBytes);
     const lw = estimateTrainMemory(QWEN7_BF16, { batch: 1, seqLen: 64, virtualTokens: 20, labelRows: 63, strategy: 'layerwise-recompute' });
-    expect(lw.weightBytes).toBeLessThan(0.3 * QWEN7_BF16.parameters * 2);
+    // One layer as float32, a packed matrix and one vocabulary slice of the head (never the 2.2 GB float32 head).
+    expect(lw.weightBytes).toBeLessThan(0.1 * QWEN7_BF16.parameters * 2);
+    expect(lw.weightBytes).toBeLessThan(1.3 * GB);
   });
 
   it('the chunked head bounds the logits whatever the number of labelled rows', () => {
@@ -49,7 +51,7 @@ describe('memory estimate', () => {
     expect(planTrainMemory(SMOL, w, { freeBytes: 1.5 * GB, totalBytes: 4 * GB })).toMatchObject({ strategy: 'layerwise-recompute', fits: true });
     const big = planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 20 * GB, totalBytes: 24 * GB });
     expect(big).toMatchObject({ strategy: 'layerwise-saved', fits: true });
-    expect(planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 2 * GB, totalBytes: 24 * GB })).toMatchObject({ strategy: 'layerwise-recompute', fits: false });
+    expect(planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 1 * GB, totalBytes: 24 * GB })).toMatchObject({ strategy: 'layerwise-recompute', fits: false });
   });
 
   it('saved products cost layers × tokens × (q + k + v + o + gate + up) floats over recomputation', () => {
