@@ -3,6 +3,7 @@
  * a train step with a given strategy and levers, optionally evaluation (scoring) and KV-cache
  * generation. Run by train-step.bench.ts with `--child <job json> <result file>`.
  */
+import type { TrainStrategy } from '../src/shared/memory_estimate.js';
 import { mulberry32 } from '../src/shared/mulberry32.js';
 
 export interface Workload {
@@ -19,7 +20,7 @@ export interface Workload {
 export interface OursJob {
   kind: 'ours';
   w: Workload;
-  strategy: 'keep' | 'layerwise';
+  strategy: TrainStrategy;
   prepack?: boolean;
   cpuMemArena?: boolean;
   memPattern?: boolean;
@@ -123,7 +124,7 @@ export async function runOurs(job: OursJob): Promise<OursResult> {
   if (job.inference) {
     const { ScoreRunner } = await import('../src/engine/inference/score_runner.js');
     const { CachedGenerator } = await import('../src/engine/inference/cached_generator.js');
-    const strategy = job.strategy;
+    const strategy = job.strategy === 'keep' ? 'keep' : 'layerwise';
     const scorer = await ScoreRunner.create(model, n, { dtype: 'float32', strategy });
     t = now();
     await scorer.score(prompt, examples, w.batch);

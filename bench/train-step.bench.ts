@@ -133,13 +133,13 @@ function folder(shape: BenchShape, dtype: 'F32' | 'BF16', log: (s: string) => vo
 function cases(flags: Set<string>, only: string | undefined, log: (s: string) => void): Case[] {
   const want = (g: string) => (only ? only.split(',').includes(g) : g !== 'q7' || flags.has('--scale'));
   const out: Case[] = [];
-  const both = (warmup: number, steps: number): Case['ours'] => [
-    { name: 'keep-everything', job: { strategy: 'keep' as const, warmup, steps } },
-    { name: 'layer-wise', job: { strategy: 'layerwise' as const, warmup, steps } },
-  ];
+  // Row names say which of the three train-step strategies ran (layerwise/strategy.ts).
+  const saved = (warmup: number, steps: number): Case['ours'][number] => ({ name: 'layer-wise, saved products', job: { strategy: 'layerwise-saved', warmup, steps } });
+  const recompute = (warmup: number, steps: number): Case['ours'][number] => ({ name: 'layer-wise, recompute', job: { strategy: 'layerwise-recompute', warmup, steps } });
+  const all3 = (warmup: number, steps: number): Case['ours'] => [{ name: 'keep-everything', job: { strategy: 'keep', warmup, steps } }, saved(warmup, steps), recompute(warmup, steps)];
   const sDir = storiesDir();
   if (sDir && (flags.has('--quick') || want('stories'))) {
-    out.push({ group: 'stories', w: { model: 'stories260K', dir: sDir, batch: 8, seqLen: 64, virtualTokens: 20, labels: 32 }, ours: both(2, 10), peft: false, steps: 10, timeoutMs: 120_000 });
+    out.push({ group: 'stories', w: { model: 'stories260K', dir: sDir, batch: 8, seqLen: 64, virtualTokens: 20, labels: 32 }, ours: all3(2, 10), peft: false, steps: 10, timeoutMs: 120_000 });
   }
   if (flags.has('--quick')) return out;
   if (want('smol')) {
@@ -149,28 +149,28 @@ function cases(flags: Set<string>, only: string | undefined, log: (s: string) =>
           { name: 'keep, prepack off', job: { strategy: 'keep' as const, prepack: false, warmup: 1, steps: 2 } },
           { name: 'keep, arena off', job: { strategy: 'keep' as const, cpuMemArena: false, warmup: 1, steps: 2 } },
           { name: 'keep, mem pattern off', job: { strategy: 'keep' as const, memPattern: false, warmup: 1, steps: 2 } },
-          { name: 'layer-wise, arena off', job: { strategy: 'layerwise' as const, cpuMemArena: false, warmup: 1, steps: 2 } },
+          { name: 'layer-wise saved, arena off', job: { strategy: 'layerwise-saved' as const, cpuMemArena: false, warmup: 1, steps: 2 } },
         ]
       : [];
-    out.push({ group: 'smol', w: { model: 'SmolLM2-135M f32', dir, batch: 8, seqLen: 128, virtualTokens: 20, labels: 32 }, ours: [...both(0, 2), ...levers], peft: true, steps: 2, timeoutMs: 900_000 });
-    out.push({ group: 'smol', w: { model: 'SmolLM2-135M f32', dir, batch: 8, seqLen: 128, virtualTokens: 20, labels: 'all' }, ours: [{ name: 'layer-wise', job: { strategy: 'layerwise', warmup: 0, steps: 1 } }], peft: true, steps: 1, timeoutMs: 900_000 });
+    out.push({ group: 'smol', w: { model: 'SmolLM2-135M f32', dir, batch: 8, seqLen: 128, virtualTokens: 20, labels: 32 }, ours: [...all3(0, 2), ...levers], peft: true, steps: 2, timeoutMs: 900_000 });
+    out.push({ group: 'smol', w: { model: 'SmolLM2-135M f32', dir, batch: 8, seqLen: 128, virtualTokens: 20, labels: 'all' }, ours: [saved(0, 1), recompute(0, 1)], peft: true, steps: 1, timeoutMs: 900_000 });
   }
   if (want('q05')) {
     const f32 = folder(QWEN05_SHAPE, 'F32', log);
     const bf16 = folder(QWEN05_SHAPE, 'BF16', log);
-    out.push({ group: 'q05', w: { model: 'Qwen2.5-0.5B f32', dir: f32, batch: 4, seqLen: 90, virtualTokens: 20, labels: 'all' }, ours: both(0, 1), peft: true, steps: 1, timeoutMs: 1_200_000 });
-    out.push({ group: 'q05', w: { model: 'Qwen2.5-0.5B bf16', dir: bf16, batch: 4, seqLen: 90, virtualTokens: 20, labels: 'all' }, ours: [{ name: 'layer-wise', job: { strategy: 'layerwise', warmup: 0, steps: 1 } }], peft: false, peftFrom: 'Qwen2.5-0.5B f32', steps: 1, timeoutMs: 1_200_000 });
+    out.push({ group: 'q05', w: { model: 'Qwen2.5-0.5B f32', dir: f32, batch: 4, seqLen: 90, virtualTokens: 20, labels: 'all' }, ours: all3(0, 1), peft: true, steps: 1, timeoutMs: 1_200_000 });
+    out.push({ group: 'q05', w: { model: 'Qwen2.5-0.5B bf16', dir: bf16, batch: 4, seqLen: 90, virtualTokens: 20, labels: 'all' }, ours: [saved(0, 1), recompute(0, 1)], peft: false, peftFrom: 'Qwen2.5-0.5B f32', steps: 1, timeoutMs: 1_200_000 });
   }
   if (want('q15')) {
     const bf16 = folder(QWEN15_SHAPE, 'BF16', log);
-    out.push({ group: 'q15', w: { model: 'Qwen2.5-1.5B bf16', dir: bf16, batch: 4, seqLen: 128, virtualTokens: 20, labels: 'all' }, ours: [{ name: 'layer-wise', job: { strategy: 'layerwise', warmup: 0, steps: 2 } }], peft: true, steps: 1, timeoutMs: 2_400_000 });
+    out.push({ group: 'q15', w: { model: 'Qwen2.5-1.5B bf16', dir: bf16, batch: 4, seqLen: 128, virtualTokens: 20, labels: 'all' }, ours: [saved(0, 2)], peft: true, steps: 1, timeoutMs: 2_400_000 });
   }
   if (want('q7')) {
     const bf16 = folder(QWEN7_SHAPE, 'BF16', log);
     out.push({
       group: 'q7',
       w: { model: 'Qwen2.5-7B bf16', dir: bf16, batch: 1, seqLen: 64, virtualTokens: 20, labels: 'all' },
-      ours: [{ name: 'layer-wise', job: { strategy: 'layerwise', warmup: 0, steps: 0, inference: { newTokens: 20 } } }],
+      ours: [{ name: 'layer-wise, saved products', job: { strategy: 'layerwise-saved', warmup: 0, steps: 0, inference: { newTokens: 20 } } }],
       // torch would need the float32 weights (30 GB): more than this machine has.
       peft: false,
       steps: 1,

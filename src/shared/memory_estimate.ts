@@ -21,6 +21,17 @@ export interface MemoryShape {
   parameters: number;
 }
 
+/**
+ * How a train step runs (src/engine/layerwise): 'keep' — one whole-model graph keeping every
+ * activation; 'layerwise-saved' — layer by layer, keeping each layer's input and its weight
+ * products (q, k, v, o, gate, up) for the backward; 'layerwise-recompute' — layer by layer,
+ * keeping only each layer's input and recomputing the layer in the backward.
+ */
+export type TrainStrategy = 'keep' | 'layerwise-saved' | 'layerwise-recompute';
+
+/** True for the strategies that run one layer at a time (streamed weights, chunked head). */
+export const isLayerwise = (s: TrainStrategy): boolean => s !== 'keep';
+
 export interface StepShape {
   batch: number;
   /** Tokens per sequence, without the virtual tokens. */
@@ -28,7 +39,7 @@ export interface StepShape {
   virtualTokens: number;
   /** Labelled rows per batch. */
   labelRows: number;
-  strategy: 'keep' | 'layerwise';
+  strategy: TrainStrategy;
   /** keep only: onnxruntime's pre-packed weight copies. */
   prepack?: boolean;
 }
@@ -71,6 +82,13 @@ function layerActivationBytes(s: MemoryShape, B: number, T: number): number {
   return F32 * (rows * (PER_TOKEN_HIDDEN * s.hiddenSize + PER_TOKEN_INTERMEDIATE * s.intermediateSize) + SCORE_COPIES * B * s.numHeads * T * T);
 }
 
+/** The weight products 'layerwise-saved' keeps: q, k, v, o and the gated MLP's gate and up, for every layer. */
+export function savedProductBytes(s: MemoryShape, B: number, T: number): number {
+  const q = s.numHeads * s.headDim;
+  const kv = s.numKvHeads * s.headDim;
+  return F32 * s.numLayers * B * T * (q + 2 * kv + s.hiddenSize + 2 * s.intermediateSize);
+}
+
 export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimate {
   const T = w.virtualTokens + w.seqLen;
   const B = w.batch;
@@ -90,7 +108,7 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
     // One layer's weights fed as float32 (or half), a packed copy of the largest matrix while
     // it multiplies, the LM head (as float32) held for the step.
     weightBytes = layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + headParams * F32;
-    activationBytes = ARENA_FACTOR * layerAct + (s.numLayers + 2) * B * T * s.hiddenSize * F32;
+    activationBytes = ARENA_FACTOR * layerAct + (s.numLayers + 2) * B * T * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, B, T) : 0);
     logitBytes = Math.min(HEAD_CHUNK_BYTES, 3 * w.labelRows * s.vocabSize * F32);
   }
   const totalBytes = RUNTIME_BYTES + weightBytes + activationBytes + logitBytes;
@@ -111,7 +129,7 @@ export function estimateInferenceMemory(s: MemoryShape, w: { strategy: 'keep' | 
   return { runtimeBytes: RUNTIME_BYTES, weightBytes, activationBytes: 0, logitBytes: 0, totalBytes: RUNTIME_BYTES + weightBytes };
 }
 
-/** Share of free memory the keep-everything path may take before the layer-wise one is chosen. */
+/** Share of free memory the keep-everything path may take at most (see KEEP_TINY_BYTES). */
 export const KEEP_SHARE = 1 / 4;
 
 /** onnxruntime pre-packs weights while two packed copies stay under an eighth of the machine. */
@@ -120,21 +138,39 @@ export function prepackFits(s: MemoryShape, totalBytes: number): boolean {
 }
 
 export interface TrainMemoryPlan {
-  strategy: 'keep' | 'layerwise';
+  strategy: TrainStrategy;
   estimate: MemoryEstimate;
   /** The estimate exceeds the free memory given. */
   fits: boolean;
 }
 
 /**
- * The engine's choice (src/engine/layerwise/strategy.ts) and its estimate: keep everything
- * while that stays under a quarter of the free memory, layer by layer otherwise.
+ * Below this estimated peak (and under KEEP_SHARE of the free memory) the keep-everything step
+ * is chosen: one session call instead of 2 · layers, which wins where each layer is little work
+ * (stories260K: 2× faster than layer-wise) and memory is no concern. Above it the layer-wise
+ * step with saved products is as fast as keeping everything (SmolLM2-135M, 8 × 148 tokens:
+ * process CPU time per step 0.8× keep-everything's) at a quarter of its memory
+ * (bench/README.md, "Three ways to run a step").
+ */
+export const KEEP_TINY_BYTES = 2 ** 30;
+
+/** Share of free memory the layer-wise step with saved products may take before the recomputing one is chosen. */
+export const SAVED_SHARE = 1 / 2;
+
+/**
+ * The engine's choice (src/engine/layerwise/strategy.ts) and its estimate: keep everything when
+ * that is tiny (KEEP_TINY_BYTES); otherwise layer by layer with saved weight products while
+ * those fit in half the free memory (as fast as keeping everything, a fraction of the memory);
+ * otherwise layer by layer with recomputation (memory bounded by one layer and the L hidden
+ * states, ≈ +1/3 compute).
  */
 export function planTrainMemory(s: MemoryShape, w: Omit<StepShape, 'strategy' | 'prepack'>, memory: { freeBytes: number; totalBytes: number }): TrainMemoryPlan {
   const keep = estimateTrainMemory(s, { ...w, strategy: 'keep', prepack: prepackFits(s, memory.totalBytes) });
-  if (keep.totalBytes < memory.freeBytes * KEEP_SHARE) return { strategy: 'keep', estimate: keep, fits: true };
-  const layerwise = estimateTrainMemory(s, { ...w, strategy: 'layerwise' });
-  return { strategy: 'layerwise', estimate: layerwise, fits: layerwise.totalBytes <= memory.freeBytes };
+  if (keep.totalBytes < Math.min(KEEP_TINY_BYTES, memory.freeBytes * KEEP_SHARE)) return { strategy: 'keep', estimate: keep, fits: true };
+  const saved = estimateTrainMemory(s, { ...w, strategy: 'layerwise-saved' });
+  if (saved.totalBytes < memory.freeBytes * SAVED_SHARE) return { strategy: 'layerwise-saved', estimate: saved, fits: true };
+  const recompute = estimateTrainMemory(s, { ...w, strategy: 'layerwise-recompute' });
+  return { strategy: 'layerwise-recompute', estimate: recompute, fits: recompute.totalBytes <= memory.freeBytes };
 }
 
 /**

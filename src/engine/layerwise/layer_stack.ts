@@ -1,4 +1,4 @@
-import { buildLayerBackwardGraph, buildLayerForwardGraph, LAYER } from '../graphs/layerwise/layer_graphs.js';
+import { buildLayerBackwardGraph, buildLayerForwardGraph, buildSavedProductGraphs, LAYER } from '../graphs/layerwise/layer_graphs.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { DeviceTransfer } from '../runtime/device_transfer.js';
 import { FedSession } from '../runtime/fed_session.js';
@@ -7,10 +7,19 @@ import { DeviceTensor, tensor, type HostTensor, type SessionValue } from '../run
 import type { WeightFeeder } from '../runtime/weight_feeder.js';
 import type { HiddenArray } from './host_embedding.js';
 
+/**
+ * How a layer's backward gets what its forward computed: 'recompute' re-runs the whole layer
+ * from its saved input; 'saved' is handed the layer's weight products (q, k, v, o, gate, up)
+ * kept from the forward and recomputes only the cheap rest (graphs/layerwise/saved_values.ts).
+ */
+export type BackwardMode = 'recompute' | 'saved';
+
 /** What the forward leaves for the backward: each layer's input and the mask, as fed. */
 export interface SavedStates {
   /** inputs[l] is layer l's input; the backward drops each once used. */
   inputs: (SessionValue | undefined)[];
+  /** products[l]: layer l's saved weight products by input name ('saved' mode; empty otherwise). */
+  products: (Record<string, SessionValue> | undefined)[];
   mask: SessionValue;
   /** The last layer's output, on the host (the LM head gathers its label rows). */
   top: HiddenArray;
@@ -22,8 +31,9 @@ const dispose = (v: SessionValue | undefined): void => {
 
 /**
  * The decoder blocks run one layer at a time: one session for a layer's forward and (for
- * training) one for its recomputing backward, each fed the weights of the layer it runs for.
- * Only the L + 1 hidden states are kept between layers, never a layer's intermediates. Where
+ * training) one for its backward, each fed the weights of the layer it runs for. Only the
+ * L + 1 hidden states (and, in 'saved' mode, each layer's weight products) are kept between
+ * layers, never a layer's other intermediates. Where
  * the provider keeps tensors on the device (WebGPU), the hidden states and gradients between
  * layers stay there: per step only the first input, the mask, the top output, the top
  * gradient and the first layer's input gradient cross the bus.
@@ -35,12 +45,21 @@ export class LayerStack {
     private readonly forward: FedSession,
     private readonly backward: FedSession | undefined,
     private readonly device: DeviceTransfer | undefined,
+    private readonly productNames: readonly string[],
   ) {}
 
-  static async create(model: LoadedModel, feeder: WeightFeeder, opts: ModelSessionOptions & { backward: boolean }): Promise<LayerStack> {
+  /** `backward`: false for forward-only passes. */
+  static async create(model: LoadedModel, feeder: WeightFeeder, opts: ModelSessionOptions & { backward: BackwardMode | false }): Promise<LayerStack> {
+    const device = DeviceTransfer.for(opts.provider);
+    if (opts.backward === 'saved') {
+      const gs = buildSavedProductGraphs(model, { dtype: opts.dtype });
+      const fwd = await FedSession.create(gs.forward, model.weights, feeder, opts, [LAYER.out, ...gs.saved]);
+      const bwd = await FedSession.create(gs.backward, model.weights, feeder, opts, [LAYER.gradIn]);
+      return new LayerStack(model, opts.dtype, fwd, bwd, device, gs.saved);
+    }
     const fwd = await FedSession.create(buildLayerForwardGraph(model, { dtype: opts.dtype }), model.weights, feeder, opts, [LAYER.out]);
-    const bwd = opts.backward ? await FedSession.create(buildLayerBackwardGraph(model, { dtype: opts.dtype }), model.weights, feeder, opts, [LAYER.gradIn]) : undefined;
-    return new LayerStack(model, opts.dtype, fwd, bwd, DeviceTransfer.for(opts.provider));
+    const bwd = opts.backward === 'recompute' ? await FedSession.create(buildLayerBackwardGraph(model, { dtype: opts.dtype }), model.weights, feeder, opts, [LAYER.gradIn]) : undefined;
+    return new LayerStack(model, opts.dtype, fwd, bwd, device, []);
   }
 
   private hidden(h: HiddenArray, mask: HostTensor): HostTensor {
@@ -65,31 +84,38 @@ export class LayerStack {
   async forwardAll(h0: HiddenArray, mask: HostTensor, keep = true): Promise<SavedStates> {
     const m = await this.toDevice(mask);
     const inputs: (SessionValue | undefined)[] = [await this.toDevice(this.hidden(h0, mask))];
+    const products: (Record<string, SessionValue> | undefined)[] = [];
     let last: SessionValue = inputs[0]!;
     for (let l = 0; l < this.model.spec.numLayers; l++) {
       const out = await this.forward.runDevice(l, { [LAYER.hidden]: last, [LAYER.mask]: m });
       if (!keep) dispose(last);
       last = out[LAYER.out]!;
       inputs.push(keep ? last : undefined);
+      const mine = Object.fromEntries(this.productNames.map((n) => [n, out[n]!]));
+      if (keep) products.push(mine);
+      else Object.values(mine).forEach(dispose);
     }
     inputs.pop();
     const top = await this.toHost(last);
     if (!keep) dispose(m);
-    return { inputs, mask: m, top };
+    return { inputs, products, mask: m, top };
   }
 
   /**
    * From d loss / d (last output) back to d loss / d h0, layer by layer from the top; each
-   * layer's saved input is dropped once used.
+   * layer's saved input (and products) are dropped once used.
    */
   async backwardAll(saved: SavedStates, gradTop: HiddenArray): Promise<HiddenArray> {
     if (!this.backward) throw new Error('LayerStack created without a backward session');
     const [B, T] = saved.mask.dims as [number, number];
     let grad: SessionValue = await this.toDevice(tensor(this.dtype, [B * T, this.model.spec.hiddenSize], gradTop));
     for (let l = this.model.spec.numLayers - 1; l >= 0; l--) {
-      const out = await this.backward.runDevice(l, { [LAYER.hidden]: saved.inputs[l]!, [LAYER.mask]: saved.mask, [LAYER.gradOut]: grad });
+      const products = saved.products[l] ?? {};
+      const out = await this.backward.runDevice(l, { ...products, [LAYER.hidden]: saved.inputs[l]!, [LAYER.mask]: saved.mask, [LAYER.gradOut]: grad });
       dispose(saved.inputs[l]);
       saved.inputs[l] = undefined;
+      Object.values(products).forEach(dispose);
+      saved.products[l] = undefined;
       dispose(grad);
       grad = out[LAYER.gradIn]!;
     }

@@ -1,14 +1,16 @@
 import { freemem, totalmem } from 'node:os';
-import { estimateInferenceMemory, KEEP_SHARE, planTrainMemory, prepackFits } from '../../shared/memory_estimate.js';
+import { estimateInferenceMemory, KEEP_SHARE, planTrainMemory, prepackFits, type TrainStrategy } from '../../shared/memory_estimate.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { memoryShapeOf } from '../models/memory_shape.js';
 
 /**
- * 'keep': one whole-model graph (weights mapped and, for half weights, cast once to float32;
- * every activation kept for the backward) — the fastest while it fits. 'layerwise': memory
- * bounded by one layer (src/engine/layerwise).
+ * Forward-only passes (scoring, logits, generation). 'keep': one whole-model graph (weights
+ * mapped and, for half weights, cast once to float32); 'layerwise': one layer at a time with
+ * streamed weights (src/engine/layerwise). Train steps choose among three (TrainStrategy).
  */
 export type StepStrategy = 'keep' | 'layerwise';
+
+export type { TrainStrategy };
 
 export interface StepWorkload {
   batch: number;
@@ -26,11 +28,10 @@ export interface MachineMemory {
 const machine = (): MachineMemory => ({ free: freemem(), total: totalmem() });
 
 /**
- * Keep everything while its estimated peak stays under a quarter of the machine's free memory
- * (the rest is for the OS, the app and other work); stream layer by layer otherwise. The rule
- * lives in src/shared/memory_estimate.ts so the wizard shows the same choice.
+ * The train step's strategy from the estimated peaks and the machine's free memory (rule and
+ * reasons in src/shared/memory_estimate.ts planTrainMemory, so the wizard shows the same choice).
  */
-export function chooseTrainStrategy(model: LoadedModel, numVirtualTokens: number, workload: StepWorkload | undefined, memory = machine()): StepStrategy {
+export function chooseTrainStrategy(model: LoadedModel, numVirtualTokens: number, workload: StepWorkload | undefined, memory = machine()): TrainStrategy {
   const w = workload ?? { batch: 8, seqLen: 256, labelRows: 8 * 256 };
   return planTrainMemory(memoryShapeOf(model), { ...w, virtualTokens: numVirtualTokens }, { freeBytes: memory.free, totalBytes: memory.total }).strategy;
 }

@@ -7,7 +7,7 @@ import { WeightFeeder } from '../runtime/weight_feeder.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
 import { HeadChunks, type HeadSizes } from './head_chunks.js';
 import { HostEmbedding } from './host_embedding.js';
-import { fullMask, LayerStack } from './layer_stack.js';
+import { fullMask, LayerStack, type BackwardMode } from './layer_stack.js';
 
 export interface StepResult {
   loss: number;
@@ -23,7 +23,9 @@ export interface StepResult {
  * layer at a time and never held for the whole model. Same loss and gradient as the
  * whole-model graph (train_step.ts), to rounding.
  *
- * Cost: one extra forward of the blocks (≈ +1/3 of a step), no weight pre-packing.
+ * Backward modes (LayerStack): 'recompute' re-runs each block's forward (≈ +1/3 of a step);
+ * 'saved' keeps the blocks' weight products from the forward (more memory: layers × tokens ×
+ * (q + k + v + o + 2 · intermediate) floats) and recomputes only their element-wise rest.
  */
 export class LayerwiseTrainStep {
   private constructor(
@@ -36,9 +38,9 @@ export class LayerwiseTrainStep {
     private readonly head: HeadChunks,
   ) {}
 
-  static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions & HeadSizes): Promise<LayerwiseTrainStep> {
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions & HeadSizes & { backward: BackwardMode }): Promise<LayerwiseTrainStep> {
     const feeder = new WeightFeeder(opts);
-    const layers = await LayerStack.create(model, feeder, { ...opts, backward: true });
+    const layers = await LayerStack.create(model, feeder, opts);
     const head = await HeadChunks.create(model, feeder, { ...opts, grad: true });
     return new LayerwiseTrainStep(model, numVirtualTokens, opts.dtype, feeder, new HostEmbedding(model), layers, head);
   }

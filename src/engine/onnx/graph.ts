@@ -223,6 +223,26 @@ export class Graph {
     return this.addNode('Concat', shape.map((d) => this.dimValue(d)), { axis: attr.int(0) }, [{ dtype: 'int64', shape: [shape.length] }], 'shape')[0]!;
   }
 
+  /**
+   * Every node and graph output that reads `from` reads `to` instead (a graph rewrite; the
+   * node that produced `from` stays, and drops out at serialisation if nothing else reads it).
+   */
+  replaceUses(from: Value, to: Value): void {
+    if (from.graph !== this || to.graph !== this) throw new SpsError('INTERNAL', `replaceUses: ${from.name} or ${to.name} belongs to another graph`);
+    for (const node of this.nodes) {
+      const inputs = node.inputs as (Value | undefined)[];
+      for (let i = 0; i < inputs.length; i++) if (inputs[i] === from) inputs[i] = to;
+    }
+    for (let i = 0; i < this.outputs.length; i++) if (this.outputs[i] === from) this.outputs[i] = to;
+  }
+
+  /** Removes a graph input that nothing reads any more (after replaceUses). */
+  removeInput(v: Value): void {
+    const at = this.inputs.indexOf(v);
+    if (at < 0) throw new SpsError('INTERNAL', `removeInput: ${v.name} is not an input of graph "${this.name}"`);
+    this.inputs.splice(at, 1);
+  }
+
   addNode(opType: string, inputs: readonly (Value | undefined)[], attrs: Record<string, Attr>, outputs: readonly OutputSpec[], nameHint?: string): Value[] {
     for (const v of inputs) {
       if (v && v.graph !== this) throw new SpsError('INTERNAL', `${opType}: input ${v.name} belongs to another graph`);

@@ -4,7 +4,7 @@ import { buildTrainStepGraph, LOSS_SCALE_INPUT, TRAIN_OUTPUT } from '../graphs/t
 import { INPUT } from '../graphs/transformer.js';
 import { LayerwiseTrainStep } from '../layerwise/train_step.js';
 import type { LoadedModel } from '../models/load_model.js';
-import { chooseTrainStrategy, shouldPrepack, type StepStrategy, type StepWorkload } from '../layerwise/strategy.js';
+import { chooseTrainStrategy, shouldPrepack, type StepWorkload, type TrainStrategy } from '../layerwise/strategy.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
 import type { SoftPrompt } from './soft_prompt.js';
@@ -24,18 +24,19 @@ export interface ComputeOptions {
   /** Let onnxruntime keep pre-packed copies of the weights (default: shouldPrepack). */
   prepack?: boolean;
   /**
-   * 'keep': one whole-model graph that keeps every activation for the backward (fastest while
-   * it fits); 'layerwise': memory bounded by one layer (recomputation, streamed weights,
-   * chunked LM head; src/engine/layerwise); 'auto' (default): chooseTrainStrategy.
+   * 'keep': one whole-model graph that keeps every activation for the backward;
+   * 'layerwise-saved' / 'layerwise-recompute': one layer at a time (streamed weights, chunked
+   * LM head; src/engine/layerwise), the backward fed the forward's weight products or
+   * recomputing each layer; 'auto' (default): chooseTrainStrategy.
    */
-  strategy?: StepStrategy | 'auto';
+  strategy?: TrainStrategy | 'auto';
   /** The batch shape the runner will see, so 'auto' can estimate the keep-everything peak. */
   workload?: StepWorkload;
-  /** layerwise only: label rows per LM-head chunk (default: from a 64 MiB logit budget). */
+  /** layer-wise only: label rows per LM-head chunk (default: from a 64 MiB logit budget). */
   headChunkRows?: number;
-  /** layerwise only: vocabulary entries per slice of the LM head (default: from a 32 MiB budget). */
+  /** layer-wise only: vocabulary entries per slice of the LM head (default: from a 32 MiB budget). */
   headSliceRows?: number;
-  /** layerwise on WebGPU: device bytes the weights may keep between runs (default no limit; runtime/weight_feeder.ts). */
+  /** layer-wise on WebGPU: device bytes the weights may keep between runs (default no limit; runtime/weight_feeder.ts). */
   deviceWeightBudget?: number;
   /** onnxruntime memory levers (bench/README.md, "Memory"); onnxruntime's defaults if unset. */
   cpuMemArena?: boolean;
@@ -73,13 +74,13 @@ class WholeGraphStep implements StepImpl {
   }
 }
 
-/** A compiled train step for one model and prompt length, keep-everything or layer-wise. */
+/** A compiled train step for one model and prompt length: keep-everything or layer-wise (saved products or recomputation). */
 export class TrainStepRunner {
   private constructor(
     readonly model: LoadedModel,
     readonly numVirtualTokens: number,
     readonly dtype: 'float32' | 'float64',
-    readonly strategy: StepStrategy,
+    readonly strategy: TrainStrategy,
     private readonly impl: StepImpl,
   ) {}
 
@@ -94,8 +95,9 @@ export class TrainStepRunner {
       ...(opts.deviceWeightBudget !== undefined ? { deviceWeightBudget: opts.deviceWeightBudget } : {}),
     };
     let impl: StepImpl;
-    if (strategy === 'layerwise') {
-      const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}), ...(opts.headSliceRows ? { headSliceRows: opts.headSliceRows } : {}) });
+    if (strategy !== 'keep') {
+      const backward = strategy === 'layerwise-saved' ? 'saved' : 'recompute';
+      const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, backward, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}), ...(opts.headSliceRows ? { headSliceRows: opts.headSliceRows } : {}) });
       const padId = padIdOf(model);
       impl = { step: (prompt, examples, lossScale) => lw.step(prompt, examples, padId, lossScale), release: () => lw.release() };
     } else {

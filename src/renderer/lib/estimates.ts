@@ -1,6 +1,6 @@
 import type { ModelEntry, ValidationReportDTO } from '../../shared/api';
 import type { JobConfig } from '../../shared/job';
-import { planTrainMemory, stepShapeOf } from '../../shared/memory_estimate';
+import { planTrainMemory, stepShapeOf, type TrainStrategy } from '../../shared/memory_estimate';
 
 /** Defaults that suit a model's size: more virtual tokens for wider models, a smaller lr for bigger ones. */
 export function suggestedForModel(m: ModelEntry): { numVirtualTokens: number; learningRate: number; maxLength: number } {
@@ -17,7 +17,7 @@ export interface Estimates {
   activationBytes: number;
   totalBytes: number;
   /** How the engine will run the step (when the model's shape is known). */
-  strategy?: 'keep' | 'layerwise';
+  strategy?: TrainStrategy;
   /** Free memory of the training machine, when known; `fits` compares the estimate with it. */
   freeBytes?: number;
   fits?: boolean;

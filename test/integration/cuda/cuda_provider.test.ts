@@ -23,7 +23,7 @@ describe.runIf(enabled)('CUDA provider (SPS_TEST_CUDA=1)', () => {
     expect(cuda?.available, cuda?.reason).toBe(true);
   });
 
-  it.each([['keep'], ['layerwise']] as const)('train step (%s) equals the CPU provider in fp32 and float64 golden in fp16', async (strategy) => {
+  it.each([['keep'], ['layerwise-saved'], ['layerwise-recompute']] as const)('train step (%s) equals the CPU provider in fp32 and float64 golden in fp16', async (strategy) => {
     const cpu = await TrainStepRunner.create(model, g.num_virtual_tokens, { dtype: 'float32', provider: 'cpu', strategy });
     const a = await cpu.step(goldenPrompt(g), goldenExamples(g));
     await cpu.release();

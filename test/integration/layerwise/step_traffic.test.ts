@@ -8,7 +8,7 @@ import { TrainStepRunner } from '../../../src/engine/tuning/train_step_runner.js
 import { storiesModelDir } from '../../helpers/fixtures.js';
 
 /**
- * Host↔device traffic of a layer-wise step, counted at the session boundary (runtime/traffic.ts),
+ * Host↔device traffic of a layer-wise step (recomputing backward), counted at the session boundary (runtime/traffic.ts),
  * equals what layerwiseStepTraffic predicts for a provider that feeds everything from the host
  * (the CPU provider: the same bytes a GPU provider without device-resident weights copies).
  * The device-resident counterpart is checked on WebGPU (test/integration/webgpu).
@@ -23,7 +23,7 @@ describe('step traffic at the session boundary (CPU provider: the layer-wise ste
     const model = loadModel(storiesModelDir());
     const n = 3;
     const prompt = softPrompt(n, 64, Float64Array.from({ length: n * 64 }, (_, i) => 0.2 * Math.cos(i)));
-    const runner = await TrainStepRunner.create(model, n, { dtype: 'float32', strategy: 'layerwise', ...(headChunkRows ? { headChunkRows } : {}), ...(headSliceRows ? { headSliceRows } : {}) });
+    const runner = await TrainStepRunner.create(model, n, { dtype: 'float32', strategy: 'layerwise-recompute', ...(headChunkRows ? { headChunkRows } : {}), ...(headSliceRows ? { headSliceRows } : {}) });
     try {
       await runner.step(prompt, TRAFFIC_EXAMPLES);
       const before = trafficSnapshot();

@@ -47,10 +47,10 @@ function relErr(a: ArrayLike<number>, ref: ArrayLike<number>): number {
 
 describe('layer-wise step on WebGPU with device-resident weights and hidden states', () => {
   it('equals the CPU step; steps after the first move only activations', async () => {
-    const cpu = await LayerwiseTrainStep.create(model, n, { dtype: 'float32', provider: 'cpu', headChunkRows: 4, headSliceRows: 200 });
+    const cpu = await LayerwiseTrainStep.create(model, n, { backward: 'recompute', dtype: 'float32', provider: 'cpu', headChunkRows: 4, headSliceRows: 200 });
     const ref = await cpu.step(prompt, examples, PAD);
     await cpu.release();
-    const gpu = await LayerwiseTrainStep.create(model, n, { dtype: 'float32', provider: device, headChunkRows: 4, headSliceRows: 200 });
+    const gpu = await LayerwiseTrainStep.create(model, n, { backward: 'recompute', dtype: 'float32', provider: device, headChunkRows: 4, headSliceRows: 200 });
     try {
       const t0 = trafficSnapshot();
       const first = await gpu.step(prompt, examples, PAD);
@@ -78,10 +78,10 @@ describe('layer-wise step on WebGPU with device-resident weights and hidden stat
   }, 120_000);
 
   it('with no device budget for weights, feeds them from the host with the same result', async () => {
-    const cpu = await LayerwiseTrainStep.create(model, n, { dtype: 'float32', provider: 'cpu' });
+    const cpu = await LayerwiseTrainStep.create(model, n, { backward: 'recompute', dtype: 'float32', provider: 'cpu' });
     const ref = await cpu.step(prompt, examples, PAD);
     await cpu.release();
-    const gpu = await LayerwiseTrainStep.create(model, n, { dtype: 'float32', provider: device, deviceWeightBudget: 0 });
+    const gpu = await LayerwiseTrainStep.create(model, n, { backward: 'recompute', dtype: 'float32', provider: device, deviceWeightBudget: 0 });
     try {
       const t0 = trafficSnapshot();
       const r = await gpu.step(prompt, examples, PAD);

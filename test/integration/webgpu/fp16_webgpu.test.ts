@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StepStrategy } from '../../../src/engine/layerwise/strategy.js';
+import type { TrainStrategy } from '../../../src/engine/layerwise/strategy.js';
 import { loadModel } from '../../../src/engine/models/load_model.js';
 import { probeProviders } from '../../../src/engine/runtime/providers.js';
 import type { ProviderName } from '../../../src/engine/runtime/session.js';
@@ -43,7 +43,7 @@ const golden = loadGolden();
 const root = mkdtempSync(join(tmpdir(), 'sps-fp16-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function checkAgainstFloat64(variant: string, dir: string, strategy: StepStrategy | 'auto') {
+async function checkAgainstFloat64(variant: string, dir: string, strategy: TrainStrategy | 'auto') {
   const g = golden[variant]!;
   const runner = await TrainStepRunner.create(loadModel(dir), g.num_virtual_tokens, { dtype: 'float32', provider: device, precision: 'fp16', strategy });
   try {
@@ -61,7 +61,7 @@ async function checkAgainstFloat64(variant: string, dir: string, strategy: StepS
 
 describe('fp16 train step on WebGPU against float64', () => {
   it('stories260K, keep-everything graph', () => checkAgainstFloat64('stories260K', storiesModelDir(), 'keep'), 180_000);
-  it('stories260K, layer-wise step', () => checkAgainstFloat64('stories260K', storiesModelDir(), 'layerwise'), 180_000);
+  it.each([['layerwise-saved'], ['layerwise-recompute']] as const)('stories260K, layer-wise step (%s)', (strategy) => checkAgainstFloat64('stories260K', storiesModelDir(), strategy), 180_000);
   it.each(TINY_ARCHS.map((v) => [v]))('tiny %s', async (variant) => {
     const dir = join(root, variant);
     writeTinyModel(variant, dir);

@@ -6,7 +6,7 @@ import type { TokenizedExample } from '../../../src/engine/data/example.js';
 import { loadModel, type LoadedModel } from '../../../src/engine/models/load_model.js';
 import type { ProviderName } from '../../../src/engine/runtime/session.js';
 import { softPrompt, type SoftPrompt } from '../../../src/engine/tuning/soft_prompt.js';
-import type { StepStrategy } from '../../../src/engine/layerwise/strategy.js';
+import type { TrainStrategy } from '../../../src/engine/layerwise/strategy.js';
 import { TrainStepRunner } from '../../../src/engine/tuning/train_step_runner.js';
 import { TINY_ARCHS, writeTinyModel } from '../../fixtures/tiny/tiny_models.js';
 import { storiesModelDir } from '../../helpers/fixtures.js';
@@ -16,8 +16,8 @@ import { webgpuTestDevice } from '../../helpers/webgpu.js';
 /**
  * The train step on WebGPU (lavapipe in CI, a GPU where there is one) equals the CPU
  * provider's: loss, and d(loss)/d(prompt) within 1e-4 of the largest gradient entry (float32
- * sums in another order). Runs on both step strategies the trainer ships (TrainStepRunner's
- * keep-everything graph and the layer-wise one) for stories260K and a tiny model of every
+ * sums in another order). Runs on every step strategy the trainer ships (TrainStepRunner's
+ * keep-everything graph and both layer-wise ones) for stories260K and a tiny model of every
  * architecture.
  */
 const REL_TOL = 1e-4;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   device = await webgpuTestDevice();
 });
 
-async function compare(model: LoadedModel, prompt: SoftPrompt, examples: TokenizedExample[], strategy: StepStrategy | 'auto') {
+async function compare(model: LoadedModel, prompt: SoftPrompt, examples: TokenizedExample[], strategy: TrainStrategy | 'auto') {
   const cpu = await TrainStepRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32', provider: 'cpu', strategy });
   const gpu = await TrainStepRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32', provider: device, strategy });
   try {
@@ -65,8 +65,8 @@ describe('WebGPU train step equals the CPU provider (stories260K)', () => {
     expect(await compare(model, prompt, examples, 'keep')).toBe('keep');
   }, 120_000);
 
-  it('layer-wise step', async () => {
-    expect(await compare(model, prompt, examples, 'layerwise')).toBe('layerwise');
+  it.each([['layerwise-saved'], ['layerwise-recompute']] as const)('layer-wise step (%s)', async (strategy) => {
+    expect(await compare(model, prompt, examples, strategy)).toBe(strategy);
   }, 120_000);
 });
 
@@ -80,7 +80,7 @@ describe('WebGPU train step equals the CPU provider (a tiny model of every archi
     const dir = join(root, variant);
     writeTinyModel(variant, dir);
     expect(await compare(loadModel(dir), goldenPrompt(g), goldenExamples(g), 'keep')).toBe('keep');
-    // Layer-wise on WebGPU keeps weights and hidden states in device memory (weight_feeder.ts).
-    expect(await compare(loadModel(dir), goldenPrompt(g), goldenExamples(g), 'layerwise')).toBe('layerwise');
+    // Layer-wise on WebGPU keeps weights, hidden states (and saved products) in device memory (weight_feeder.ts).
+    for (const strategy of ['layerwise-saved', 'layerwise-recompute'] as const) expect(await compare(loadModel(dir), goldenPrompt(g), goldenExamples(g), strategy)).toBe(strategy);
   }, 120_000);
 });

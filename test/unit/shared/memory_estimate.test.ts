@@ -15,11 +15,11 @@ describe('memory estimate', () => {
   it('keep-everything grows with layers × batch; layer-wise holds one layer and L hidden states', () => {
     const w = { batch: 8, seqLen: 128, virtualTokens: 20, labelRows: 256 };
     const keep = estimateTrainMemory(SMOL, { ...w, strategy: 'keep', prepack: true });
-    const lw = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise' });
+    const lw = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise-recompute' });
     expect(lw.totalBytes).toBeLessThan(keep.totalBytes / 4);
     const deeper = { ...SMOL, numLayers: 60 };
     const keepDeeper = estimateTrainMemory(deeper, { ...w, strategy: 'keep', prepack: true });
-    const lwDeeper = estimateTrainMemory(deeper, { ...w, strategy: 'layerwise' });
+    const lwDeeper = estimateTrainMemory(deeper, { ...w, strategy: 'layerwise-recompute' });
     expect(keepDeeper.activationBytes).toBeCloseTo(2 * keep.activationBytes, -3);
     // Layer-wise: only the saved hidden states grow with depth (B·T·d floats per layer).
     expect(lwDeeper.activationBytes - lw.activationBytes).toBeCloseTo(30 * 8 * 148 * 576 * 4, -3);
@@ -29,24 +29,34 @@ describe('memory estimate', () => {
     const w = { batch: 4, seqLen: 90, virtualTokens: 20, labelRows: 356 };
     const f32 = { ...QWEN05_BF16, storedBytesPerParam: 4 };
     expect(estimateTrainMemory(QWEN05_BF16, { ...w, strategy: 'keep' }).weightBytes).toBeGreaterThan(estimateTrainMemory(f32, { ...w, strategy: 'keep' }).weightBytes);
-    const lw = estimateTrainMemory(QWEN7_BF16, { batch: 1, seqLen: 64, virtualTokens: 20, labelRows: 63, strategy: 'layerwise' });
+    const lw = estimateTrainMemory(QWEN7_BF16, { batch: 1, seqLen: 64, virtualTokens: 20, labelRows: 63, strategy: 'layerwise-recompute' });
     expect(lw.weightBytes).toBeLessThan(0.3 * QWEN7_BF16.parameters * 2);
   });
 
   it('the chunked head bounds the logits whatever the number of labelled rows', () => {
-    const a = estimateTrainMemory(QWEN05_BF16, { batch: 4, seqLen: 90, virtualTokens: 20, labelRows: 356, strategy: 'layerwise' });
-    const b = estimateTrainMemory(QWEN05_BF16, { batch: 64, seqLen: 90, virtualTokens: 20, labelRows: 64 * 89, strategy: 'layerwise' });
+    const a = estimateTrainMemory(QWEN05_BF16, { batch: 4, seqLen: 90, virtualTokens: 20, labelRows: 356, strategy: 'layerwise-recompute' });
+    const b = estimateTrainMemory(QWEN05_BF16, { batch: 64, seqLen: 90, virtualTokens: 20, labelRows: 64 * 89, strategy: 'layerwise-recompute' });
     expect(b.logitBytes).toBe(a.logitBytes);
   });
 
-  it('plans keep-everything while it takes under a quarter of the free memory, layer-wise otherwise, and says when even that does not fit', () => {
+  it('plans keep-everything only when tiny, then layer-wise with saved products while they fit in half the free memory, then recomputation, and says when even that does not fit', () => {
     const w = stepShapeOf('classification', 8, 128, 20);
-    expect(planTrainMemory(SMOL, w, { freeBytes: 64 * GB, totalBytes: 64 * GB }).strategy).toBe('keep');
-    const tight = planTrainMemory(SMOL, w, { freeBytes: 8 * GB, totalBytes: 16 * GB });
-    expect(tight).toMatchObject({ strategy: 'layerwise', fits: true });
+    const TINY = shape(64, 5, 8, 4, 8, 172, 512, true, 4);
+    expect(planTrainMemory(TINY, stepShapeOf('classification', 8, 64, 20), { freeBytes: 8 * GB, totalBytes: 16 * GB }).strategy).toBe('keep');
+    // SmolLM2-135M: keep-everything would take ~5 GB; the saved products ~1.2 GB.
+    expect(planTrainMemory(SMOL, w, { freeBytes: 64 * GB, totalBytes: 64 * GB }).strategy).toBe('layerwise-saved');
+    expect(planTrainMemory(SMOL, w, { freeBytes: 8 * GB, totalBytes: 16 * GB })).toMatchObject({ strategy: 'layerwise-saved', fits: true });
+    expect(planTrainMemory(SMOL, w, { freeBytes: 1.5 * GB, totalBytes: 4 * GB })).toMatchObject({ strategy: 'layerwise-recompute', fits: true });
     const big = planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 20 * GB, totalBytes: 24 * GB });
-    expect(big).toMatchObject({ strategy: 'layerwise', fits: true });
-    expect(planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 2 * GB, totalBytes: 24 * GB }).fits).toBe(false);
+    expect(big).toMatchObject({ strategy: 'layerwise-saved', fits: true });
+    expect(planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 2 * GB, totalBytes: 24 * GB })).toMatchObject({ strategy: 'layerwise-recompute', fits: false });
+  });
+
+  it('saved products cost layers × tokens × (q + k + v + o + gate + up) floats over recomputation', () => {
+    const w = { batch: 8, seqLen: 128, virtualTokens: 20, labelRows: 256 };
+    const saved = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise-saved' });
+    const recompute = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise-recompute' });
+    expect(saved.totalBytes - recompute.totalBytes).toBe(4 * 30 * 8 * 148 * (576 + 2 * 192 + 576 + 2 * 1536));
   });
 
   it('label rows follow the task', () => {

@@ -3,10 +3,12 @@ import { mulDims } from '../../onnx/dims.js';
 import type { DType } from '../../onnx/dtype.js';
 import { Graph, type Value } from '../../onnx/graph.js';
 import * as op from '../../onnx/ops/index.js';
+import { liveNodes } from '../../onnx/serialize.js';
 import type { LoadedModel } from '../../models/load_model.js';
 import { attentionBias, type AttentionInputs } from '../../models/parts/attention.js';
 import { ropeTables } from '../../models/parts/rope.js';
 import { FedWeightContext, type FedWeight } from './fed_weights.js';
+import { feedSavedValues, SAVED_PREFIX, valuesNamed, weightProducts } from './saved_values.js';
 
 /** Input and output names of the per-layer graphs. */
 export const LAYER = {
@@ -67,9 +69,54 @@ export function buildLayerForwardGraph(model: LoadedModel, opts: { dtype: DType 
  * step is one layer's activations plus the L saved hidden states.
  */
 export function buildLayerBackwardGraph(model: LoadedModel, opts: { dtype: DType }): FedGraph {
-  const t = layerTrunk(model, 'layer_backward', opts.dtype);
-  const gradOut = t.g.input(LAYER.gradOut, opts.dtype, t.out.shape);
+  return backwardOf(layerTrunk(model, 'layer_backward', opts.dtype), opts.dtype);
+}
+
+function backwardOf(t: LayerTrunk, dtype: DType): FedGraph {
+  const gradOut = t.g.input(LAYER.gradOut, dtype, t.out.shape);
   const [gradIn] = gradients(t.out, [t.hidden], gradOut);
   t.g.output(gradIn!, LAYER.gradIn);
   return { graph: t.g, fed: t.ctx.fed };
+}
+
+/** The per-layer graphs of a train step whose backward is fed the forward's weight products. */
+export interface SavedProductGraphs {
+  /** `hidden` → `hidden_out` and, for each saved value, an output `saved.<name>`. */
+  forward: FedGraph;
+  /** `hidden`, `grad_hidden_out` and the `saved.<name>` inputs → `grad_hidden`. */
+  backward: FedGraph;
+  /** The `saved.<name>` names, outputs of the forward and inputs of the backward. */
+  saved: string[];
+}
+
+/**
+ * Layer-wise with saved weight products (selective recomputation): the forward also hands
+ * over the outputs of the block's products by a weight that the backward reads (saved_values.ts
+ * finds them: q, k, v, o, gate, up — not down), and the backward, fed them, recomputes only the
+ * element-wise parts and the attention scores. Prompt tuning trains no weight, and the
+ * backward of Y = X·W w.r.t. X is dY·Wᵀ, so those products are never recomputed: the backward
+ * costs about one backward, at the price of keeping those outputs for every layer.
+ */
+export function buildSavedProductGraphs(model: LoadedModel, opts: { dtype: DType }): SavedProductGraphs {
+  const b = layerTrunk(model, 'layer_backward_saved', opts.dtype);
+  const isWeight = (v: Value): boolean => b.ctx.fed.some((f) => f.input === v.name);
+  // Taken before the gradient is built: its dY·Wᵀ products are not values the forward has.
+  const candidates = weightProducts(b.g, isWeight);
+  const backward = backwardOf(b, opts.dtype);
+  const names = feedSavedValues(backward.graph, candidates);
+  const f = layerTrunk(model, 'layer_forward_saved', opts.dtype);
+  f.g.output(f.out, LAYER.out);
+  for (const v of valuesNamed(f.g, names)) f.g.output(v, `${SAVED_PREFIX}${v.name}`);
+  return { forward: { graph: f.g, fed: f.ctx.fed }, backward: withoutUnusedWeights(backward), saved: names.map((n) => `${SAVED_PREFIX}${n}`) };
+}
+
+/**
+ * Drops the weight inputs no live node reads (the biases of saved products: their Add was in
+ * the product's node), so they are neither read from the file nor fed.
+ */
+function withoutUnusedWeights(fg: FedGraph): FedGraph {
+  const { used } = liveNodes(fg.graph);
+  const unused = fg.graph.inputs.filter((v) => !used.has(v.name) && fg.fed.some((f) => f.input === v.name));
+  for (const v of unused) fg.graph.removeInput(v);
+  return { graph: fg.graph, fed: fg.fed.filter((f) => used.has(f.input)) };
 }

@@ -4,6 +4,7 @@ import { defaultMetric } from '../../../shared/job';
 import { offeredProviders } from '../../../shared/devices';
 import { useStores } from '../../api/context';
 import { ErrorBox, Loading, NumberField } from '../../components/common';
+import type { TrainStrategy } from '../../../shared/memory_estimate';
 import { estimate } from '../../lib/estimates';
 import { formatBytes, formatDuration } from '../../lib/format';
 import { useRuns, useSettings, useWizard } from '../../stores';
@@ -39,7 +40,7 @@ function Estimates({ job }: { job: JobConfig }) {
         <dt>Memory (estimate)</dt>
         <dd data-testid="estimate-memory">
           ~{formatBytes(e.totalBytes)} <span className="muted small">= weights {formatBytes(e.weightsBytes)} + activations {formatBytes(e.activationBytes)}</span>
-          {e.strategy && <span className="muted small"> · {e.strategy === 'keep' ? 'whole-model step (fastest)' : 'layer by layer (memory bounded by one layer)'}</span>}
+          {e.strategy && <span className="muted small"> · {STRATEGY_LABEL[e.strategy]}</span>}
         </dd>
         {e.fits === false && e.freeBytes !== undefined && (
           <dd className="error" role="alert" data-testid="estimate-memory-warning">
@@ -58,6 +59,13 @@ function Estimates({ job }: { job: JobConfig }) {
     </section>
   );
 }
+
+/** How the engine will run each step (src/shared/memory_estimate.ts planTrainMemory). */
+const STRATEGY_LABEL: Record<TrainStrategy, string> = {
+  keep: 'whole-model step (keeps every activation)',
+  'layerwise-saved': 'layer by layer, keeping the weight products (fast, memory bounded by the saved activations)',
+  'layerwise-recompute': 'layer by layer, recomputing each layer (least memory: bounded by one layer)',
+};
 
 export function TrainingStep() {
   const stores = useStores();
