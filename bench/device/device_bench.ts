@@ -14,7 +14,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TokenizedExample } from '../../src/engine/data/example.js';
-import type { StepStrategy } from '../../src/engine/layerwise/strategy.js';
+import type { TrainStrategy } from '../../src/engine/layerwise/strategy.js';
 import { keepStepTraffic, layerwiseStepTraffic, trafficShapeOf } from '../../src/engine/layerwise/step_traffic.js';
 import { loadModel } from '../../src/engine/models/load_model.js';
 import { probeProviders } from '../../src/engine/runtime/providers.js';
@@ -27,8 +27,8 @@ import { ensureShapeModel, SHAPES } from './shape_models.js';
 
 const [outDir = '/tmp/out', shapeList = 'smollm2-135m,qwen2.5-0.5b,qwen2.5-1.5b', device = 'webgpu'] = process.argv.slice(2);
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
-/** keep-everything and layer-wise (weights and hidden states on the device on WebGPU). */
-const STRATEGIES = (process.env.STRATEGIES ?? 'keep,layerwise').split(',') as StepStrategy[];
+/** keep-everything and layer-wise (weights, hidden states and saved products on the device on WebGPU). */
+const STRATEGIES = (process.env.STRATEGIES ?? 'keep,layerwise-saved').split(',') as TrainStrategy[];
 const WARMUP = 2;
 mkdirSync(outDir, { recursive: true });
 const log = (m: string) => process.stdout.write(`[${new Date().toISOString()}] ${m}\n`);
@@ -62,7 +62,7 @@ function batch(vocab: number, B: number, L: number, labels: number): TokenizedEx
   return Array.from({ length: B }, () => ({ ids: [1, ...Array.from({ length: L - 1 }, () => 3 + Math.floor(r() * (vocab - 3)))], labelStart: L - labels }));
 }
 
-async function runOne(shape: string, dir: string, provider: ProviderName, precision: 'fp32' | 'fp16', strategy: StepStrategy) {
+async function runOne(shape: string, dir: string, provider: ProviderName, precision: 'fp32' | 'fp16', strategy: TrainStrategy) {
   const s = SHAPES[shape]!;
   const model = loadModel(dir);
   const mem = new GpuMemorySampler();
@@ -95,7 +95,9 @@ async function runOne(shape: string, dir: string, provider: ProviderName, precis
   const median = times[Math.floor(times.length / 2)]!;
   // What the formulas checked by the tests predict for this step (a cross-check of the count).
   const w = { batch: s.batch.B, seqLen: s.batch.L, virtualTokens: s.batch.virtual, labelRows: s.batch.B * s.batch.labels, dtype: 'float32' as const };
-  const predicted = strategy === 'keep' ? keepStepTraffic(model.spec, { ...w, lossScale: precision === 'fp16' }) : layerwiseStepTraffic(trafficShapeOf(model), w, keepsOnDevice(provider));
+  // (No formula for saved products fed through the host: layer-wise-saved off the device.)
+  const onDevice = keepsOnDevice(provider);
+  const predicted = strategy === 'keep' ? keepStepTraffic(model.spec, { ...w, lossScale: precision === 'fp16' }) : onDevice || strategy === 'layerwise-recompute' ? layerwiseStepTraffic(trafficShapeOf(model), w, onDevice) : null;
   return {
     shape, provider, precision, strategy: runner.strategy, createMs, stepMs: times, medianStepMs: median, firstTraffic, stepTraffic, predictedTraffic: predicted,
     tokensPerSecond: (s.batch.B * (s.batch.virtual + s.batch.L)) / (median / 1000),
