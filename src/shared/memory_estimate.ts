@@ -68,6 +68,8 @@ const SCORE_COPIES = 3;
 const ARENA_FACTOR = 1.3;
 /** The chunked head's logit budget (src/engine/layerwise/head_chunks.ts HEAD_CHUNK_BYTES). */
 const HEAD_CHUNK_BYTES = 64 * 2 ** 20;
+/** The layer-wise head's vocabulary slice (head_chunks.ts HEAD_SLICE_BYTES): the LM head is never held whole. */
+const HEAD_SLICE_BYTES = 32 * 2 ** 20;
 
 /** Per-layer parameters (attention + gated MLP; norms are negligible). */
 export function layerParameters(s: MemoryShape): number {
@@ -92,7 +94,6 @@ export function savedProductBytes(s: MemoryShape, B: number, T: number): number 
 export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimate {
   const T = w.virtualTokens + w.seqLen;
   const B = w.batch;
-  const headParams = s.vocabSize * s.hiddenSize;
   const layerAct = layerActivationBytes(s, B, T);
   let weightBytes: number;
   let activationBytes: number;
@@ -106,9 +107,10 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
     logitBytes = 3 * w.labelRows * s.vocabSize * F32;
   } else {
     // One layer's weights fed as float32 (or half), a packed copy of the largest matrix while
-    // it multiplies, the LM head (as float32) held for the step.
-    weightBytes = layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + headParams * F32;
-    activationBytes = ARENA_FACTOR * layerAct + (s.numLayers + 2) * B * T * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, B, T) : 0);
+    // it multiplies, one vocabulary slice of the LM head.
+    weightBytes = layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + HEAD_SLICE_BYTES;
+    // The head's float64 running sums over the label rows (Σ exp · W) sit beside the hidden states.
+    activationBytes = ARENA_FACTOR * layerAct + (s.numLayers + 2) * B * T * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, B, T) : 0) + 8 * w.labelRows * s.hiddenSize;
     logitBytes = Math.min(HEAD_CHUNK_BYTES, 3 * w.labelRows * s.vocabSize * F32);
   }
   const totalBytes = RUNTIME_BYTES + weightBytes + activationBytes + logitBytes;
@@ -120,12 +122,11 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
  * activations of one layer at a time (onnxruntime reuses buffers in a forward-only graph).
  */
 export function estimateInferenceMemory(s: MemoryShape, w: { strategy: 'keep' | 'layerwise'; prepack?: boolean }): MemoryEstimate {
-  const headParams = s.vocabSize * s.hiddenSize;
   const matmulParams = s.numLayers * layerParameters(s);
   const weightBytes =
     w.strategy === 'keep'
       ? s.parameters * s.storedBytesPerParam + (s.storedBytesPerParam < F32 ? s.parameters * F32 : 0) + (w.prepack ? matmulParams * F32 : 0)
-      : layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + headParams * F32;
+      : layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + HEAD_SLICE_BYTES;
   return { runtimeBytes: RUNTIME_BYTES, weightBytes, activationBytes: 0, logitBytes: 0, totalBytes: RUNTIME_BYTES + weightBytes };
 }
 

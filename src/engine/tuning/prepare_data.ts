@@ -10,6 +10,7 @@ import { splitIndices } from '../data/split.js';
 import { modelForJob } from '../models/chat_template.js';
 import type { LoadedModel } from '../models/load_model.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
+import type { ExampleSource } from './evaluate.js';
 
 /** A tokenized example ready for the trainer; `label` is the class index (classification). */
 export interface TrainExample extends TokenizedExample {
@@ -136,6 +137,21 @@ export class StreamedTaskData {
   async train(k: number): Promise<TrainExample> {
     const i = this.trainIdx[k]!;
     return this.convert(this.trainSet, i, await this.trainSet.get(i));
+  }
+
+  /**
+   * The validation examples as evaluation reads them: block by block from the token cache
+   * (waiting for tokens still being tokenized), never all in memory at once.
+   */
+  validationSource(): ExampleSource {
+    return {
+      length: this.valIdx.length,
+      read: async (start, end) => {
+        const idx = Array.from(this.valIdx.subarray(start, end));
+        const got = await Promise.all(idx.map((i) => this.valSet.get(i)));
+        return got.map((t, j) => this.convert(this.valSet, idx[j]!, t));
+      },
+    };
   }
 
   /** All validation examples (waits for their tokens; asked for in blocks, so they are tokenized together). */
