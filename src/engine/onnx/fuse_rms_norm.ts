@@ -1,4 +1,5 @@
 import { attr, Graph, type Node, type Value } from './graph.js';
+import { liveNodes } from './serialize.js';
 
 /**
  * One RMSNorm as rmsNorm (models/parts/norms.ts) builds it:
@@ -56,13 +57,15 @@ function matchAt(graph: Graph, mul: Node, readers: Map<string, number>): RmsNorm
  * the norm) are left as they are, so backward graphs keep their exact forward.
  */
 export function fuseRmsNorm(graph: Graph): { graph: Graph; fused: number } {
+  // Live nodes only (a graph fed saved values keeps dead nodes that read removed inputs).
+  const nodes = liveNodes(graph).nodes;
   const readers = new Map<string, number>();
   const read = (v: Value | undefined) => v && readers.set(v.name, (readers.get(v.name) ?? 0) + 1);
-  for (const n of graph.nodes) n.inputs.forEach(read);
+  for (const n of nodes) n.inputs.forEach(read);
   for (const v of graph.outputs) read(v);
   const matches = new Map<Node, RmsNormMatch>();
   const skip = new Set<Node>();
-  for (const n of graph.nodes) {
+  for (const n of nodes) {
     const m = matchAt(graph, n, readers);
     if (!m) continue;
     matches.set(n, m);
@@ -77,7 +80,7 @@ export function fuseRmsNorm(graph: Graph): { graph: Graph; fused: number } {
     map.set(value.name, tensor.kind === 'const' ? g.constant(tensor.data, tensor.dtype, tensor.shape, name) : g.external(name, tensor));
   }
   const get = (v: Value | undefined): Value | undefined => (v ? map.get(v.name) : undefined);
-  for (const node of graph.nodes) {
+  for (const node of nodes) {
     if (skip.has(node)) continue;
     const m = matches.get(node);
     const out = node.outputs[0]!;
