@@ -68,6 +68,8 @@ const SCORE_COPIES = 3;
 const ARENA_FACTOR = 1.3;
 /** The chunked head's logit budget (src/engine/layerwise/head_chunks.ts HEAD_CHUNK_BYTES). */
 const HEAD_CHUNK_BYTES = 64 * 2 ** 20;
+/** The LM head's vocabulary slice, in float32 (head_chunks.ts HEAD_SLICE_BYTES). */
+const HEAD_SLICE_BYTES = 32 * 2 ** 20;
 
 /** Per-layer parameters (attention + gated MLP; norms are negligible). */
 export function layerParameters(s: MemoryShape): number {
@@ -82,6 +84,26 @@ function layerActivationBytes(s: MemoryShape, B: number, T: number): number {
   return F32 * (rows * (PER_TOKEN_HIDDEN * s.hiddenSize + PER_TOKEN_INTERMEDIATE * s.intermediateSize) + SCORE_COPIES * B * s.numHeads * T * T);
 }
 
+/**
+ * What the layer-wise forward session's arena holds (it is a session of its own, with its own
+ * arena, beside the backward's): one layer's forward values — the normed inputs, the products,
+ * the MLP's SiLU · up, the residual — and the attention scores and softmax.
+ */
+function layerForwardBytes(s: MemoryShape, B: number, T: number): number {
+  const q = s.numHeads * s.headDim;
+  const kv = s.numKvHeads * s.headDim;
+  return F32 * (B * T * (4 * s.hiddenSize + q + 2 * kv + s.hiddenSize + 3 * s.intermediateSize) + 2 * B * s.numHeads * T * T);
+}
+
+/**
+ * Weights the layer-wise passes hold: one layer's tensors fed as float32 (half weights widened
+ * one tensor at a time), a packed copy of the largest matrix while it multiplies, and one
+ * vocabulary slice of the LM head — never the model, never the whole head.
+ */
+function layerwiseWeightBytes(s: MemoryShape): number {
+  return layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + Math.min(s.vocabSize * s.hiddenSize * F32, HEAD_SLICE_BYTES);
+}
+
 /** The weight products 'layerwise-saved' keeps: q, k, v, o and the gated MLP's gate and up, for every layer. */
 export function savedProductBytes(s: MemoryShape, B: number, T: number): number {
   const q = s.numHeads * s.headDim;
@@ -92,7 +114,6 @@ export function savedProductBytes(s: MemoryShape, B: number, T: number): number 
 export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimate {
   const T = w.virtualTokens + w.seqLen;
   const B = w.batch;
-  const headParams = s.vocabSize * s.hiddenSize;
   const layerAct = layerActivationBytes(s, B, T);
   let weightBytes: number;
   let activationBytes: number;
@@ -105,10 +126,10 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
     activationBytes = ARENA_FACTOR * s.numLayers * layerAct;
     logitBytes = 3 * w.labelRows * s.vocabSize * F32;
   } else {
-    // One layer's weights fed as float32 (or half), a packed copy of the largest matrix while
-    // it multiplies, the LM head (as float32) held for the step.
-    weightBytes = layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + headParams * F32;
-    activationBytes = ARENA_FACTOR * layerAct + (s.numLayers + 2) * B * T * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, B, T) : 0);
+    // The backward session's arena (one layer's values and their gradients), the forward
+    // session's, the L + 2 hidden states on the host and, with saved products, those.
+    weightBytes = layerwiseWeightBytes(s);
+    activationBytes = ARENA_FACTOR * (layerAct + layerForwardBytes(s, B, T)) + (s.numLayers + 2) * B * T * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, B, T) : 0);
     logitBytes = Math.min(HEAD_CHUNK_BYTES, 3 * w.labelRows * s.vocabSize * F32);
   }
   const totalBytes = RUNTIME_BYTES + weightBytes + activationBytes + logitBytes;
@@ -120,12 +141,8 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
  * activations of one layer at a time (onnxruntime reuses buffers in a forward-only graph).
  */
 export function estimateInferenceMemory(s: MemoryShape, w: { strategy: 'keep' | 'layerwise'; prepack?: boolean }): MemoryEstimate {
-  const headParams = s.vocabSize * s.hiddenSize;
   const matmulParams = s.numLayers * layerParameters(s);
-  const weightBytes =
-    w.strategy === 'keep'
-      ? s.parameters * s.storedBytesPerParam + (s.storedBytesPerParam < F32 ? s.parameters * F32 : 0) + (w.prepack ? matmulParams * F32 : 0)
-      : layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + headParams * F32;
+  const weightBytes = w.strategy === 'keep' ? s.parameters * s.storedBytesPerParam + (s.storedBytesPerParam < F32 ? s.parameters * F32 : 0) + (w.prepack ? matmulParams * F32 : 0) : layerwiseWeightBytes(s);
   return { runtimeBytes: RUNTIME_BYTES, weightBytes, activationBytes: 0, logitBytes: 0, totalBytes: RUNTIME_BYTES + weightBytes };
 }
 

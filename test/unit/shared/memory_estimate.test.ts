@@ -49,14 +49,14 @@ describe('memory estimate', () => {
     expect(planTrainMemory(SMOL, w, { freeBytes: 1.5 * GB, totalBytes: 4 * GB })).toMatchObject({ strategy: 'layerwise-recompute', fits: true });
     const big = planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 20 * GB, totalBytes: 24 * GB });
     expect(big).toMatchObject({ strategy: 'layerwise-saved', fits: true });
-    expect(planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 2 * GB, totalBytes: 24 * GB })).toMatchObject({ strategy: 'layerwise-recompute', fits: false });
+    expect(planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 1 * GB, totalBytes: 24 * GB })).toMatchObject({ strategy: 'layerwise-recompute', fits: false });
   });
 
   it('saved products cost layers × tokens × (q + k + v + o + gate + up) floats over recomputation', () => {
     const w = { batch: 8, seqLen: 128, virtualTokens: 20, labelRows: 256 };
     const saved = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise-saved' });
     const recompute = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise-recompute' });
-    expect(saved.totalBytes - recompute.totalBytes).toBe(4 * 30 * 8 * 148 * (576 + 2 * 192 + 576 + 2 * 1536));
+    expect(saved.totalBytes - recompute.totalBytes).toBeCloseTo(4 * 30 * 8 * 148 * (576 + 2 * 192 + 576 + 2 * 1536), 0);
   });
 
   it('label rows follow the task', () => {
