@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The device bench in one script (at most ~8 minutes on a GPU machine with no network):
-# our train step on WebGPU in fp32 and fp16 next to PyTorch + PEFT (fp32 and bf16 autocast,
-# CUDA) for SmolLM2-135M, Qwen2.5-0.5B and Qwen2.5-1.5B shapes: step time, tokens/s, peak
-# device memory, ratios. Results and the table go to $OUT (ours.json, peft.json, report.md).
+# our train step on WebGPU in fp32 and fp16, keep-everything and layer-wise (STRATEGIES=…), next
+# to PyTorch + PEFT (fp32 and bf16 autocast, CUDA) for SmolLM2-135M, Qwen2.5-0.5B and
+# Qwen2.5-1.5B shapes: step time, tokens/s, peak device memory, host↔device bytes per step,
+# ratios. Results and the table go to $OUT (ours.json, peft.json, report.md).
 #
 # On the GPU machine: `bash bench/device/bundle.sh` here first (packs .dev/: Node, onnxruntime,
 # the Vulkan loader, the bundled bench), carry the repo + .dev, then `bash bench/device/run.sh`.
@@ -24,7 +25,7 @@ fi
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>/dev/null || echo "no nvidia-smi: device memory is not measured"
 start=$(date +%s)
 # Ours first: it writes the random-weight shape folders both legs load.
-timeout 300 "${ours[@]}" "$OUT" "$SHAPES" "$DEVICE" 2>&1 | grep -v '^Warning: maxDynamic' | tee "$OUT/ours.log"
-PYTHONUNBUFFERED=1 timeout 150 python3 bench/device/peft_device.py "$OUT/peft.json" "$BENCH_MODELS" "$SHAPES" 2>&1 | grep -v 'Loading weights' | tee "$OUT/peft.log"
+timeout 330 "${ours[@]}" "$OUT" "$SHAPES" "$DEVICE" 2>&1 | grep -v '^Warning: maxDynamic' | tee "$OUT/ours.log"
+PYTHONUNBUFFERED=1 timeout 120 python3 bench/device/peft_device.py "$OUT/peft.json" "$BENCH_MODELS" "$SHAPES" 2>&1 | grep -v 'Loading weights' | tee "$OUT/peft.log"
 python3 bench/device/report.py "$OUT/ours.json" "$OUT/peft.json" | tee "$OUT/report.md"
 echo "device bench: $(( $(date +%s) - start )) s"

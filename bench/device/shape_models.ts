@@ -35,7 +35,7 @@ export const SHAPES: Record<string, ModelShape> = {
   'tiny-qwen2': { modelType: 'qwen2', hidden: 64, intermediate: 160, layers: 2, heads: 4, kvHeads: 2, vocab: 640, ropeTheta: 1000000, eps: 1e-6, batch: { B: 2, L: 16, virtual: 4, labels: 4 } },
 };
 
-function tensorPlan(s: ModelShape): { name: string; shape: number[]; norm: boolean }[] {
+export function tensorPlan(s: ModelShape): { name: string; shape: number[]; norm: boolean }[] {
   const hd = s.hidden / s.heads;
   const plan = [{ name: 'model.embed_tokens.weight', shape: [s.vocab, s.hidden], norm: false }];
   for (let i = 0; i < s.layers; i++) {

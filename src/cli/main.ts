@@ -1,4 +1,5 @@
 import { SpsError } from '../shared/errors.js';
+import { cacheCommand, cacheHelp } from './commands/cache.js';
 import { generateCommand, generateHelp } from './commands/generate.js';
 import { devicesCommand, devicesHelp } from './commands/devices.js';
 import { evalCommand, evalHelp } from './commands/eval.js';
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, Command> = {
   grad: { run: gradCommand, help: gradHelp, summary: 'loss and d(loss)/d(soft prompt) over a JSONL file' },
   models: { run: modelsCommand, help: modelsHelp, summary: 'the model library: list, add, remove, info, and pull from the Hugging Face Hub' },
   devices: { run: devicesCommand, help: devicesHelp, summary: 'which --device values work on this machine' },
+  cache: { run: cacheCommand, help: cacheHelp, summary: 'the token cache of tokenized datasets: where it is, its size; clear it' },
   serve: { run: serveCommand, help: serveHelp, summary: 'web mode: serve the app and its API on a local URL with an access token' },
   export: { run: exportCommand, help: exportHelp, summary: "export a run's prompt: PEFT adapter, safetensors, NumPy, JSON or a prompt card" },
 };

@@ -9,6 +9,7 @@ import { jobsService } from './jobs/index.js';
 import { modelsService } from './models.js';
 import { sweepsService } from './sweeps.js';
 import { systemService } from './system.js';
+import { tokenCacheService } from './token_cache.js';
 import { uploadsService } from './uploads.js';
 
 export type { Emit, ServicesOptions } from './context.js';
@@ -53,6 +54,7 @@ export function createServices(opts: ServicesOptions): Services {
   }
   const all: ApiHandlers = {
     ...systemService(ctx),
+    ...tokenCacheService(ctx),
     ...models.handlers,
     ...datasetsService(ctx),
     ...uploadsService(ctx),

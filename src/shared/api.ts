@@ -207,11 +207,25 @@ export interface Settings {
   theme: 'light' | 'dark' | 'system';
 }
 
+/** The shared token cache (tokenized datasets, reused by validation, runs and sweeps). */
+export interface TokenCacheStatus {
+  dir: string;
+  /** 'env': set by SPS_TOKEN_CACHE; 'default': the platform's cache folder. */
+  dirSource: 'env' | 'default';
+  /** Least recently used entries are deleted beyond this (SPS_TOKEN_CACHE_MAX_GB, default 20 GB). */
+  maxBytes: number;
+  bytes: number;
+  entries: number;
+}
+
 /** Request → response of every call. */
 export interface ApiMethods {
   'system.info': { req: Record<string, never>; res: SystemInfo };
   'system.getSettings': { req: Record<string, never>; res: Settings };
   'system.setSettings': { req: Partial<Settings>; res: Settings };
+  'system.tokenCache': { req: Record<string, never>; res: TokenCacheStatus };
+  /** Deletes every entry no run is tokenizing into right now (`kept` of them are in use). */
+  'system.clearTokenCache': { req: Record<string, never>; res: TokenCacheStatus & { removed: number; freedBytes: number; kept: number } };
   'models.list': { req: Record<string, never>; res: ModelEntry[] };
   'models.add': { req: { path: string }; res: ModelEntry };
   'models.inspect': { req: { path: string }; res: ModelEntry };

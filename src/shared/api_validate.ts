@@ -64,6 +64,8 @@ const byId = shape({ id: 'string' });
 export const REQUEST_VALIDATORS: Record<Method, Check> = {
   'system.info': empty,
   'system.getSettings': empty,
+  'system.tokenCache': empty,
+  'system.clearTokenCache': empty,
   'system.setSettings': (req) => {
     if (!isObj(req)) return ['the request must be an object'];
     const errs: string[] = [];

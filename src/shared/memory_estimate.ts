@@ -68,7 +68,7 @@ const SCORE_COPIES = 3;
 const ARENA_FACTOR = 1.3;
 /** The chunked head's logit budget (src/engine/layerwise/head_chunks.ts HEAD_CHUNK_BYTES). */
 const HEAD_CHUNK_BYTES = 64 * 2 ** 20;
-/** The LM head's vocabulary slice, in float32 (head_chunks.ts HEAD_SLICE_BYTES). */
+/** The layer-wise head's vocabulary slice (head_chunks.ts HEAD_SLICE_BYTES): the LM head is never held whole. */
 const HEAD_SLICE_BYTES = 32 * 2 ** 20;
 
 /** Per-layer parameters (attention + gated MLP; norms are negligible). */
@@ -127,9 +127,10 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
     logitBytes = 3 * w.labelRows * s.vocabSize * F32;
   } else {
     // The backward session's arena (one layer's values and their gradients), the forward
-    // session's, the L + 2 hidden states on the host and, with saved products, those.
+    // session's, the L + 2 hidden states on the host, with saved products those, and the
+    // head's float64 running sums over the label rows (Σ exp · W).
     weightBytes = layerwiseWeightBytes(s);
-    activationBytes = ARENA_FACTOR * (layerAct + layerForwardBytes(s, B, T)) + (s.numLayers + 2) * B * T * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, B, T) : 0);
+    activationBytes = ARENA_FACTOR * (layerAct + layerForwardBytes(s, B, T)) + (s.numLayers + 2) * B * T * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, B, T) : 0) + 8 * w.labelRows * s.hiddenSize;
     logitBytes = Math.min(HEAD_CHUNK_BYTES, 3 * w.labelRows * s.vocabSize * F32);
   }
   const totalBytes = RUNTIME_BYTES + weightBytes + activationBytes + logitBytes;

@@ -40,6 +40,7 @@ export function fakeApi(handlers: Handlers = {}): FakeApi {
     'system.info': () => SYSTEM_INFO,
     'system.getSettings': () => ({ runsDir: '/data/runs', theme: 'system' }),
     'system.setSettings': (req) => ({ runsDir: '/data/runs', theme: 'system', ...req }),
+    'system.tokenCache': () => ({ dir: '/home/u/.cache/soft-prompt-studio/tokens', dirSource: 'default', maxBytes: 20e9, bytes: 0, entries: 0 }),
     'models.list': () => [],
     'models.catalogue': () => [],
     'models.pulls': () => [],

@@ -84,6 +84,20 @@ describe('settings', () => {
     expect(screen.getByTestId('device-info-webgpu-software').textContent).toBe('webgpu-software: available: llvmpipe (LLVM 19) [software renderer, libvulkan_lvp.so]; fp16; only when asked for by name');
   });
 
+  it('shows the token cache folder, size and limit, and clears it', async () => {
+    const status = { dir: '/cache/tokens', dirSource: 'env' as const, maxBytes: 20 * 1024 ** 3, bytes: 3 * 1024 ** 3, entries: 2 };
+    const a = fakeApi({ 'system.tokenCache': () => status, 'system.clearTokenCache': () => ({ ...status, bytes: 1024 ** 3, entries: 1, removed: 1, freedBytes: 2 * 1024 ** 3, kept: 1 }) });
+    renderApp(a);
+    fireEvent.click(screen.getByTestId('nav-settings'));
+    expect((await screen.findByTestId('token-cache-dir')).textContent).toBe('/cache/tokens');
+    expect(screen.getByTestId('token-cache').textContent).toMatch(/from SPS_TOKEN_CACHE/);
+    expect(screen.getByTestId('token-cache-size').textContent).toMatch(/^3\.0 GB in 2 datasets, at most 20\.0 GB/);
+    fireEvent.click(screen.getByTestId('token-cache-clear'));
+    expect((await screen.findByTestId('token-cache-cleared')).textContent).toBe('Removed 1 (2.0 GB); 1 in use by a running job kept.');
+    expect(a.callsOf('system.clearTokenCache')).toEqual([{}]);
+    expect(screen.getByTestId('token-cache-size').textContent).toMatch(/^1\.0 GB in 1 dataset,/);
+  });
+
   it('starts with the saved theme', async () => {
     renderApp(fakeApi({ 'system.getSettings': () => ({ runsDir: '/r', theme: 'dark' }) }));
     await waitFor(() => expect(document.documentElement.dataset.theme).toBe('dark'));

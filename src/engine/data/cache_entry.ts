@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskSpec } from './dataset.js';
 import type { ReadOptions } from './readers/types.js';
+import { FILE_HASH_MEMO } from './file_hash_memo.js';
 import { fileSize, TOKEN_CACHE_VERSION } from './token_cache.js';
 
 /**
@@ -176,17 +177,42 @@ export function pruneTokenCache(root: string, maxBytes: number, keep?: string): 
   return removed;
 }
 
-/** Deletes every entry without a live writer (Settings → "Clear token cache"). */
-export function clearTokenCache(root: string): { removed: number; bytes: number } {
+/** Where the token cache is, its size limit and what it holds (Settings, `sps cache info`). */
+export interface TokenCacheInfo {
+  dir: string;
+  /** SPS_TOKEN_CACHE, or the platform's cache folder. */
+  dirSource: 'env' | 'default';
+  maxBytes: number;
+  bytes: number;
+  entries: number;
+}
+
+export function tokenCacheInfo(env: NodeJS.ProcessEnv = process.env): TokenCacheInfo {
+  const dir = tokenCacheRoot(env);
+  const entries = listCacheEntries(dir);
+  return { dir, dirSource: env.SPS_TOKEN_CACHE ? 'env' : 'default', maxBytes: tokenCacheMaxBytes(env), bytes: entries.reduce((a, e) => a + e.bytes, 0), entries: entries.length };
+}
+
+/**
+ * Deletes every entry without a live writer (Settings → "Clear token cache", `sps cache
+ * clear`), and the remembered data file hashes. An entry a run is still tokenizing into is
+ * kept (and counted in `kept`).
+ */
+export function clearTokenCache(root: string): { removed: number; bytes: number; kept: number } {
   let removed = 0;
   let bytes = 0;
+  let kept = 0;
   for (const e of listCacheEntries(root)) {
     const lock = WriterLock.tryTake(join(e.dir, 'writer.lock'));
-    if (!lock && existsSync(join(e.dir, 'writer.lock'))) continue;
+    if (!lock && existsSync(join(e.dir, 'writer.lock'))) {
+      kept++;
+      continue;
+    }
     rmSync(e.dir, { recursive: true, force: true });
     lock?.release();
     removed++;
     bytes += e.bytes;
   }
-  return { removed, bytes };
+  rmSync(join(root, FILE_HASH_MEMO), { force: true });
+  return { removed, bytes, kept };
 }

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { SpsError } from '../../shared/errors.js';
 import { ExampleBuilder, type DatasetExample, type Problem, type ProblemKind, type TaskSpec } from './dataset.js';
 import { objectToRecord } from './readers/jsonl.js';
@@ -54,22 +54,44 @@ export interface ExampleIndex extends IndexSummary {
   texts?: DatasetExample[];
 }
 
+/**
+ * A typed array of unknown final length, grown in fixed chunks (not by doubling, which would
+ * hold up to three times the final size at its peak: a 2 GB corpus has ~9M rows).
+ */
 class Growable<T extends Float64Array | Uint32Array | Int32Array> {
+  private static readonly CHUNK = 1 << 18;
   length = 0;
-  constructor(
-    public data: T,
-    private readonly make: (n: number) => T,
-  ) {}
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = this.make(Math.max(1024, this.data.length * 2));
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
+  private readonly chunks: T[] = [];
+  private current: T;
+  private used = 0;
+  constructor(private readonly make: (n: number) => T) {
+    this.current = make(1024);
   }
+  push(v: number): void {
+    if (this.used === this.current.length) {
+      if (this.current.length < Growable.CHUNK) {
+        const next = this.make(Math.min(Growable.CHUNK, this.current.length * 4));
+        next.set(this.current);
+        this.current = next;
+      } else {
+        this.chunks.push(this.current);
+        this.current = this.make(Growable.CHUNK);
+        this.used = 0;
+      }
+    }
+    this.current[this.used++] = v;
+    this.length++;
+  }
+  /** The values in one array of exactly their length. */
   done(): T {
-    return this.data.slice(0, this.length) as T;
+    const out = this.make(this.length);
+    let o = 0;
+    for (const c of this.chunks) {
+      out.set(c, o);
+      o += c.length;
+    }
+    out.set(this.current.subarray(0, this.used), o);
+    return out;
   }
 }
 
@@ -100,11 +122,11 @@ export async function indexExamples(file: string, task: TaskSpec, opts: ReadOpti
   const columns = new ColumnSet(); // the builder keeps its own, for the columns the task needs
   const problems = new ProblemCollector();
   const lineFormat = format === 'jsonl' || (format === 'text' && (opts.textMode ?? 'lines') === 'lines');
-  const offsets = new Growable(new Float64Array(1024), (n) => new Float64Array(n));
-  const bytes = new Growable(new Uint32Array(1024), (n) => new Uint32Array(n));
-  const rawLabels = new Growable(new Int32Array(1024), (n) => new Int32Array(n));
-  const lines = new Growable(new Uint32Array(1024), (n) => new Uint32Array(n));
-  const keys = new Growable(new Float64Array(1024), (n) => new Float64Array(n));
+  const offsets = new Growable((n) => new Float64Array(n));
+  const bytes = new Growable((n) => new Uint32Array(n));
+  const rawLabels = new Growable((n) => new Int32Array(n));
+  const lines = new Growable((n) => new Uint32Array(n));
+  const keys = new Growable((n) => new Float64Array(n));
   const labelOrder = new Map<string, number>();
   const texts: DatasetExample[] = [];
   let rows = 0;
@@ -179,46 +201,64 @@ export function indexSummary(ix: ExampleIndex): IndexSummary {
   return { file, format, rows, columns, count, ...(labels ? { labels } : {}), ...(verbalizers ? { verbalizers } : {}), problems, spans };
 }
 
-/** The binary part of an index: [count u32][flags u32] then byte spans, label ids, lines. */
-export function encodeIndexArrays(ix: ExampleIndex): Buffer {
+/**
+ * Writes the binary part of an index: [count u32][flags u32] then byte spans, label ids,
+ * lines, hashes, array after array (atomically: temp file + rename), never all in one buffer.
+ */
+export function writeIndexArrays(path: string, ix: ExampleIndex): void {
   const n = ix.count;
-  const hasLabels = ix.labelIds ? 1 : 0;
-  const hasSpans = ix.spanOffsets ? 2 : 0;
-  const hasLines = ix.lines ? 4 : 0;
-  const hasKeys = ix.keys ? 8 : 0;
-  const parts: Buffer[] = [Buffer.from(new Uint32Array([n, hasLabels | hasSpans | hasLines | hasKeys]).buffer)];
-  if (ix.spanOffsets) parts.push(Buffer.from(ix.spanOffsets.buffer, ix.spanOffsets.byteOffset, n * 8));
-  if (ix.spanBytes) parts.push(Buffer.from(ix.spanBytes.buffer, ix.spanBytes.byteOffset, n * 4));
-  if (ix.labelIds) parts.push(Buffer.from(ix.labelIds.buffer, ix.labelIds.byteOffset, n * 4));
-  if (ix.lines) parts.push(Buffer.from(ix.lines.buffer, ix.lines.byteOffset, n * 4));
-  if (ix.keys) parts.push(Buffer.from(ix.keys.buffer, ix.keys.byteOffset, n * 8));
-  return Buffer.concat(parts);
+  const flags = (ix.labelIds ? 1 : 0) | (ix.spanOffsets ? 2 : 0) | (ix.lines ? 4 : 0) | (ix.keys ? 8 : 0);
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const put = (a: Uint8Array): void => {
+      let done = 0;
+      while (done < a.length) done += writeSync(fd, a, done, a.length - done);
+    };
+    put(new Uint8Array(new Uint32Array([n, flags]).buffer));
+    for (const a of [ix.spanOffsets, ix.spanBytes, ix.labelIds, ix.lines, ix.keys]) {
+      if (a) put(new Uint8Array(a.buffer, a.byteOffset, n * a.BYTES_PER_ELEMENT));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
 }
 
-/** An index back from its summary and binary part (texts are not stored: line formats only). */
-export function decodeIndex(summary: IndexSummary, bin: Buffer): ExampleIndex {
-  const n = bin.readUInt32LE(0);
-  const flags = bin.readUInt32LE(4);
-  if (n !== summary.count) throw new SpsError('INVALID_DATA', 'token cache index does not match its meta.json');
-  const copy = (off: number, len: number): ArrayBuffer => bin.buffer.slice(bin.byteOffset + off, bin.byteOffset + off + len) as ArrayBuffer;
-  let off = 8;
-  const out: ExampleIndex = { ...summary };
-  if (flags & 2) {
-    out.spanOffsets = new Float64Array(copy(off, n * 8));
-    off += n * 8;
-    out.spanBytes = new Uint32Array(copy(off, n * 4));
-    off += n * 4;
+/** An index back from its summary and the file writeIndexArrays wrote (read straight into its arrays). */
+export function readIndexArrays(summary: IndexSummary, path: string): ExampleIndex {
+  const fd = openSync(path, 'r');
+  try {
+    let pos = 0;
+    const fill = (a: Uint8Array): void => {
+      let got = 0;
+      while (got < a.length) {
+        const k = readSync(fd, a, got, a.length - got, pos + got);
+        if (k === 0) throw new SpsError('INVALID_DATA', 'token cache index file is shorter than its meta.json says', { location: { file: path }, hint: 'delete the cache folder; it is rebuilt on the next run' });
+        got += k;
+      }
+      pos += a.length;
+    };
+    const head = new Uint32Array(2);
+    fill(new Uint8Array(head.buffer));
+    const [n, flags] = [head[0]!, head[1]!];
+    if (n !== summary.count) throw new SpsError('INVALID_DATA', 'token cache index does not match its meta.json', { location: { file: path }, hint: 'delete the cache folder; it is rebuilt on the next run' });
+    const read = <T extends Float64Array | Uint32Array | Int32Array>(a: T): T => {
+      fill(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      return a;
+    };
+    const out: ExampleIndex = { ...summary };
+    if (flags & 2) {
+      out.spanOffsets = read(new Float64Array(n));
+      out.spanBytes = read(new Uint32Array(n));
+    }
+    if (flags & 1) out.labelIds = read(new Int32Array(n));
+    if (flags & 4) out.lines = read(new Uint32Array(n));
+    if (flags & 8) out.keys = read(new Float64Array(n));
+    return out;
+  } finally {
+    closeSync(fd);
   }
-  if (flags & 1) {
-    out.labelIds = new Int32Array(copy(off, n * 4));
-    off += n * 4;
-  }
-  if (flags & 4) {
-    out.lines = new Uint32Array(copy(off, n * 4));
-    off += n * 4;
-  }
-  if (flags & 8) out.keys = new Float64Array(copy(off, n * 8));
-  return out;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpsError } from '../../shared/errors.js';
 import type { TokenizedExample } from './example.js';
@@ -81,34 +81,49 @@ export class TokenStore {
     return new TokenStore(tokenCacheFiles(dir), count, width, opts.writable);
   }
 
-  /** Reads tokens.log, trusting only records whose tokens are in tokens.bin (in log order). */
+  /** Reads tokens.log (in blocks: 12 bytes per example), trusting only records whose tokens are in tokens.bin (in log order). */
   private loadLog(writable: boolean): void {
     const fileTokens = Math.floor(fstatSync(this.fd).size / this.width);
-    const log = existsSync(this.files.log) ? readFileSync(this.files.log) : Buffer.alloc(0);
-    const records = Math.floor(log.length / LOG_RECORD);
+    const logSize = fileSize(this.files.log);
+    const records = Math.floor(logSize / LOG_RECORD);
+    const block = Buffer.allocUnsafe(LOG_RECORD * 65536);
+    const fd = openSync(this.files.log, 'r');
     let end = 0;
     let good = 0;
-    for (let r = 0; r < records; r++) {
-      const i = log.readUInt32LE(r * LOG_RECORD);
-      const len = log.readUInt32LE(r * LOG_RECORD + 4);
-      const start = log.readUInt32LE(r * LOG_RECORD + 8);
-      if (i >= this.count || end + len > fileTokens || start > len) break;
-      if (this.offset[i]! < 0) {
-        this.stored++;
-        this.totalTokens += len;
+    try {
+      reading: for (let first = 0; first < records; first += 65536) {
+        const want = Math.min(65536, records - first) * LOG_RECORD;
+        let got = 0;
+        while (got < want) {
+          const k = readSync(fd, block, got, want - got, first * LOG_RECORD + got);
+          if (k === 0) break reading;
+          got += k;
+        }
+        for (let o = 0; o < want; o += LOG_RECORD) {
+          const i = block.readUInt32LE(o);
+          const len = block.readUInt32LE(o + 4);
+          const start = block.readUInt32LE(o + 8);
+          if (i >= this.count || end + len > fileTokens || start > len) break reading;
+          if (this.offset[i]! < 0) {
+            this.stored++;
+            this.totalTokens += len;
+          }
+          this.offset[i] = end;
+          this.length[i] = len;
+          this.labelStart[i] = start;
+          end += len;
+          good++;
+        }
       }
-      this.offset[i] = end;
-      this.length[i] = len;
-      this.labelStart[i] = start;
-      end += len;
-      good++;
+    } finally {
+      closeSync(fd);
     }
     this.endTokens = end;
     this.logBytes = good * LOG_RECORD;
     if (writable) {
       // Drop what a crash left behind: tokens without a log record, a torn record.
       if (end * this.width !== fstatSync(this.fd).size) ftruncateSync(this.fd, end * this.width);
-      if (good * LOG_RECORD !== log.length) {
+      if (good * LOG_RECORD !== logSize) {
         const fd = openSync(this.files.log, 'r+');
         try {
           ftruncateSync(fd, good * LOG_RECORD);

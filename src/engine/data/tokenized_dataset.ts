@@ -5,7 +5,7 @@ import type { TextTokenizer } from '../models/tokenizer.js';
 import { cacheKey, pruneTokenCache, tokenCacheMaxBytes, tokenizerFingerprint, WriterLock, type CacheKeyParts } from './cache_entry.js';
 import type { TaskSpec } from './dataset.js';
 import type { TokenizedExample } from './example.js';
-import { decodeIndex, encodeIndexArrays, ExampleTexts, indexExamples, indexSummary, type ExampleIndex, type IndexSummary } from './example_index.js';
+import { readIndexArrays, writeIndexArrays, ExampleTexts, indexExamples, indexSummary, type ExampleIndex, type IndexSummary } from './example_index.js';
 import type { ReadOptions } from './readers/types.js';
 import { ensureDir, tokenCacheFiles, TokenStore, tokenWidthFor, touchEntry, writeFileAtomic, type TokenWidth } from './token_cache.js';
 import { TokenizerPool } from './tokenizer_pool.js';
@@ -81,7 +81,7 @@ export class TokenizedDataset {
   ) {}
 
   static async open(opts: OpenOptions): Promise<TokenizedDataset> {
-    const fp = opts.fileFingerprint ?? (await import('../tuning/fingerprint.js')).datasetFingerprint(opts.file);
+    const fp = opts.fileFingerprint ?? (await import('../tuning/fingerprint.js')).datasetFingerprint(opts.file, opts.cacheRoot);
     const read = { ...(opts.read?.format ? { format: opts.read.format } : {}), ...(opts.read?.textMode ? { textMode: opts.read.textMode } : {}), ...(opts.read?.chunkChars ? { chunkChars: opts.read.chunkChars } : {}) };
     const tokenizer = tokenizerFingerprint(opts.modelDir) + (opts.tokenizerVariant ? `+${opts.tokenizerVariant}` : '');
     const keyParts: CacheKeyParts = { file: { sha256: fp.sha256, bytes: fp.bytes }, tokenizer, task: opts.task, read };
@@ -94,17 +94,17 @@ export class TokenizedDataset {
     let index: ExampleIndex | undefined;
     if (existsSync(files.meta) && existsSync(files.side)) {
       const meta = JSON.parse(readFileSync(files.meta, 'utf8')) as MetaFile;
-      if (meta.version === 1 && meta.key === key && meta.width === width) index = decodeIndex(relocated(meta.index, opts.file), readFileSync(files.side));
+      if (meta.version === 1 && meta.key === key && meta.width === width) index = readIndexArrays(relocated(meta.index, opts.file), files.side);
     }
     if (index === undefined || (!index.spans && !isComplete(dir, index.count, width)) || (opts.keys && !index.keys)) {
       // First pass (again, for formats whose texts are not re-read by position, or for hashes).
       const fresh = await indexExamples(opts.file, opts.task, { ...opts.read, ...(opts.onReadProgress ? { onProgress: opts.onReadProgress } : {}) }, { keys: opts.keys === true });
       if (index !== undefined && lock && fresh.count === index.count) {
-        writeFileAtomic(files.side, encodeIndexArrays(fresh)); // same examples, now with hashes
+        writeIndexArrays(files.side, fresh); // same examples, now with hashes
       } else if (index === undefined && lock) {
         // A new entry: whatever an interrupted earlier attempt left is not trusted.
         for (const f of [files.tokens, files.log]) rmSync(f, { force: true });
-        writeFileAtomic(files.side, encodeIndexArrays(fresh));
+        writeIndexArrays(files.side, fresh);
         writeFileAtomic(files.meta, JSON.stringify({ version: 1, key, keyParts, width, index: indexSummary(fresh) } satisfies MetaFile, null, 1) + '\n');
       }
       index = fresh;

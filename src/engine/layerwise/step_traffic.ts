@@ -85,3 +85,16 @@ export function layerwiseStepTraffic(shape: TrafficShape, w: TrafficWorkload, on
   const sent = L * (hidden + mask + shape.layerWeightBytes) + L * (2 * hidden + mask + shape.layerWeightBytes) + headSent;
   return { sentBytes: sent, fetchedBytes: 2 * L * hidden + headFetched, runs: 2 * L + headRuns };
 }
+
+/**
+ * Host↔device bytes of one keep-everything step (graphs/train_step.ts): token ids, mask, label
+ * rows and targets, the prompt (and the loss scale) in; the loss and the prompt's gradient out.
+ * Its weights are the session's initializers: uploaded once when the session is made
+ * (the whole model in float32 on a GPU provider), never per step.
+ */
+export function keepStepTraffic(shape: Pick<TrafficShape, 'hiddenSize'>, w: Omit<TrafficWorkload, 'headChunkRows' | 'headSliceRows'> & { lossScale?: boolean }): Traffic {
+  const dt = BYTES[w.dtype];
+  const tokens = w.batch * w.seqLen;
+  const prompt = w.virtualTokens * shape.hiddenSize * dt;
+  return { sentBytes: 2 * tokens * 8 + 2 * w.labelRows * 8 + prompt + (w.lossScale ? dt : 0), fetchedBytes: dt + prompt, runs: 1 };
+}

@@ -2,6 +2,7 @@ import { SpsError } from '../../shared/errors.js';
 import { floatToF16Bits } from '../weights/half.js';
 import { ONNX_DTYPE_CODE, type DType } from './dtype.js';
 import { attr, Graph, type ConstTensor, type Node, type Value } from './graph.js';
+import { liveNodes } from './serialize.js';
 
 /**
  * Ops computed in float16: the matrix products, where nearly all of a step's arithmetic and
@@ -92,7 +93,9 @@ export function toHalfPrecision(graph: Graph): Graph {
     return strong.every((v) => v.dtype === 'float16') ? 'float16' : 'float32';
   };
 
-  for (const node of graph.nodes) {
+  // Live nodes only: a graph fed saved values (graphs/layerwise/saved_values.ts) keeps the dead
+  // nodes that computed them, reading inputs it has since removed.
+  for (const node of liveNodes(graph).nodes) {
     const mapped = node.inputs.map((v) => (v ? map.get(v.name) : undefined));
     if (mapped.some((v, i) => node.inputs[i] && !v)) throw new SpsError('INTERNAL', `half precision: node ${node.name} reads a value defined after it`);
     if (node.opType === 'Cast' && mapped[0]!.dtype === node.outputs[0]!.dtype) {

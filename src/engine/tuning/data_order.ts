@@ -1,8 +1,11 @@
 import { Rng } from './rng.js';
 
-/** The data order: a seeded shuffle per epoch, walked in batches; restartable from its state. */
+/**
+ * The data order: a seeded shuffle per epoch, walked in batches; restartable from its state.
+ * Held in an Int32Array (4 bytes per example: a multi-GB corpus has millions).
+ */
 export class DataOrder {
-  private order: number[] = [];
+  private order: Int32Array;
   constructor(
     private readonly n: number,
     private rng: Rng,
@@ -23,14 +26,16 @@ export class DataOrder {
     return new DataOrder(n, Rng.fromState(s.epochRng), s.epoch, s.cursor, s.epochRng);
   }
 
-  private shuffle(): number[] {
+  private shuffle(): Int32Array {
     this.rng = Rng.fromState(this.epochRng);
-    return this.rng.shuffle(Array.from({ length: this.n }, (_, i) => i));
+    const order = new Int32Array(this.n);
+    for (let i = 0; i < this.n; i++) order[i] = i;
+    return this.rng.shuffle(order);
   }
 
   /** The indices still to come in the current epoch, in order (what to tokenize first). */
-  upcoming(): number[] {
-    return this.order.slice(this.cursor);
+  upcoming(): Int32Array {
+    return this.order.subarray(this.cursor);
   }
 
   /** The next batch's indices; a batch never spans two epochs. */
@@ -41,7 +46,7 @@ export class DataOrder {
       this.epochRng = this.rng.state();
       this.order = this.shuffle();
     }
-    const batch = this.order.slice(this.cursor, this.cursor + size);
+    const batch = Array.from(this.order.subarray(this.cursor, this.cursor + size));
     this.cursor += batch.length;
     return batch;
   }

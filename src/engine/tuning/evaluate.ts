@@ -7,9 +7,24 @@ import { accuracy, confusionMatrix, generationExactMatch, macroF1, perplexity, t
 import type { TrainExample } from './prepare_data.js';
 import type { SoftPrompt } from './soft_prompt.js';
 
+/**
+ * Validation examples read in blocks (a run reads them from the token cache, so evaluating a
+ * large validation set holds one block in memory, not the set), or simply an array.
+ */
+export interface ExampleSource {
+  readonly length: number;
+  /** Examples start..end-1, in order (waits while they are being tokenized). */
+  read(start: number, end: number): Promise<readonly TrainExample[]>;
+}
+
+/** Examples per block (rounded up to a multiple of the batch size, so every batch is the one an array would give). */
+export const EVAL_BLOCK_EXAMPLES = 2048;
+
 export interface EvalContext {
   kind: 'classification' | 'generation' | 'lm';
-  validation: readonly TrainExample[];
+  validation: readonly TrainExample[] | ExampleSource;
+  /** Examples read at a time (default EVAL_BLOCK_EXAMPLES); any value gives the same metrics. */
+  blockExamples?: number;
   labels?: readonly string[];
   verbalizerIds?: readonly number[][];
   batchSize: number;
@@ -22,11 +37,32 @@ export interface EvalContext {
   stopTokenIds: readonly number[];
 }
 
+function sourceOf(v: EvalContext['validation']): ExampleSource {
+  if (!Array.isArray(v)) return v as ExampleSource;
+  const a = v as readonly TrainExample[];
+  return { length: a.length, read: async (s, e) => a.slice(s, e) };
+}
+
+/**
+ * The first `count` examples block by block. Blocks are whole multiples of the batch size, so
+ * the scorer sees exactly the batches one call over all examples would make, and sums taken
+ * across blocks in order equal the sums over the whole list, to the last bit.
+ */
+async function* blocksOf(ctx: EvalContext, count: number, batch: number): AsyncGenerator<readonly TrainExample[]> {
+  const src = sourceOf(ctx.validation);
+  const size = Math.ceil(Math.max(1, ctx.blockExamples ?? EVAL_BLOCK_EXAMPLES) / batch) * batch;
+  for (let s = 0; s < count; s += size) yield await src.read(s, Math.min(count, s + size));
+}
+
 /** Token-level mean loss over all label tokens (the validation loss). */
-async function meanLoss(scorer: ScoreRunner, prompt: SoftPrompt | undefined, examples: readonly TokenizedExample[], batch: number): Promise<number> {
-  const scores = await scorer.score(prompt, examples, batch);
-  const lp = scores.reduce((a, s) => a + s.logprob, 0);
-  const n = scores.reduce((a, s) => a + s.tokens, 0);
+async function meanLoss(ctx: EvalContext, scorer: ScoreRunner, prompt: SoftPrompt | undefined): Promise<number> {
+  let lp = 0;
+  let n = 0;
+  for await (const block of blocksOf(ctx, sourceOf(ctx.validation).length, ctx.batchSize)) {
+    const scores = await scorer.score(prompt, block, ctx.batchSize);
+    for (const s of scores) lp += s.logprob;
+    for (const s of scores) n += s.tokens;
+  }
   return -lp / n;
 }
 
@@ -66,12 +102,17 @@ export async function evaluate(ctx: EvalContext, scorer: ScoreRunner, generator:
 export async function evaluateWithDetails(ctx: EvalContext, scorer: ScoreRunner, generator: ForwardRunner | undefined, prompt: SoftPrompt | undefined): Promise<EvalDetails> {
   const metrics: Metrics = {};
   const details: EvalDetails = { metrics };
-  const valLoss = await meanLoss(scorer, prompt, ctx.validation, ctx.batchSize);
+  const total = sourceOf(ctx.validation).length;
+  const valLoss = await meanLoss(ctx, scorer, prompt);
   metrics.val_loss = valLoss;
   if (ctx.kind === 'lm') metrics.perplexity = perplexity(valLoss);
   if (ctx.kind === 'classification' && ctx.verbalizerIds && ctx.labels) {
-    const truth = ctx.validation.map((e) => e.label!);
-    const pred = await classify(scorer, prompt, ctx.validation, ctx.verbalizerIds, ctx.batchSize);
+    const truth: number[] = [];
+    const pred: number[] = [];
+    for await (const block of blocksOf(ctx, total, ctx.batchSize)) {
+      for (const e of block) truth.push(e.label!);
+      pred.push(...(await classify(scorer, prompt, block, ctx.verbalizerIds, ctx.batchSize)));
+    }
     metrics.accuracy = accuracy(truth, pred);
     metrics.macro_f1 = macroF1(truth, pred);
     metrics.confusion_matrix = confusionMatrix(truth, pred, ctx.labels.length);
@@ -79,25 +120,27 @@ export async function evaluateWithDetails(ctx: EvalContext, scorer: ScoreRunner,
     details.predictions = pred;
   }
   if (ctx.kind === 'generation' && generator) {
-    const sample = ctx.maxGenerationExamples === undefined ? ctx.validation : ctx.validation.slice(0, ctx.maxGenerationExamples);
+    const sampled = ctx.maxGenerationExamples === undefined ? total : Math.min(total, ctx.maxGenerationExamples);
     let em = 0;
     let f1 = 0;
     let stopped = 0;
     details.generations = [];
-    for (const ex of sample) {
-      const input = ex.ids.slice(0, ex.labelStart);
-      const ref = ex.ids.slice(ex.labelStart);
-      const g = await greedyGenerate(generator, prompt, input, { maxNewTokens: ref.length, stopTokenIds: ctx.stopTokenIds });
-      details.generations.push(g.ids);
-      em += generationExactMatch(g.ids, ref) ? 1 : 0;
-      f1 += tokenF1(g.ids, ref);
-      stopped += g.stopped ? 1 : 0;
+    for await (const block of blocksOf(ctx, sampled, 1)) {
+      for (const ex of block) {
+        const input = ex.ids.slice(0, ex.labelStart);
+        const ref = ex.ids.slice(ex.labelStart);
+        const g = await greedyGenerate(generator, prompt, input, { maxNewTokens: ref.length, stopTokenIds: ctx.stopTokenIds });
+        details.generations.push(g.ids);
+        em += generationExactMatch(g.ids, ref) ? 1 : 0;
+        f1 += tokenF1(g.ids, ref);
+        stopped += g.stopped ? 1 : 0;
+      }
     }
-    metrics.exact_match = em / sample.length;
-    metrics.token_f1 = f1 / sample.length;
-    metrics.generation_stopped = stopped / sample.length;
-    metrics.generation_examples = sample.length;
-    metrics.validation_examples = ctx.validation.length;
+    metrics.exact_match = em / sampled;
+    metrics.token_f1 = f1 / sampled;
+    metrics.generation_stopped = stopped / sampled;
+    metrics.generation_examples = sampled;
+    metrics.validation_examples = total;
   }
   return details;
 }

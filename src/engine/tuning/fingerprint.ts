@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { tokenCacheRoot } from '../data/cache_entry.js';
+import { memoizedFileHash } from '../data/file_hash_memo.js';
 import type { LoadedModel } from '../models/load_model.js';
 
 /** SHA-256 of a file, streamed in 4 MiB reads (datasets may be several GB). */
@@ -26,8 +28,9 @@ export interface DatasetFingerprint {
   sha256: string;
 }
 
-export function datasetFingerprint(path: string): DatasetFingerprint {
-  return { path, bytes: statSync(path).size, sha256: fileSha256(path) };
+/** A data file's size and SHA-256 (remembered next to the token cache while the file is unchanged: file_hash_memo.ts). */
+export function datasetFingerprint(path: string, memoDir: string = tokenCacheRoot()): DatasetFingerprint {
+  return { path, bytes: statSync(path).size, sha256: memoizedFileHash(path, memoDir, fileSha256) };
 }
 
 export interface ModelFingerprint {

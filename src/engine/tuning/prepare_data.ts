@@ -6,10 +6,11 @@ import type { TaskSpec } from '../data/dataset.js';
 import type { TokenizedExample } from '../data/example.js';
 import type { ExampleIndex } from '../data/example_index.js';
 import { TokenizedDataset, tokenizerVariantOf, type TokenizeProgress } from '../data/tokenized_dataset.js';
-import { splitTrainValidation } from '../data/split.js';
+import { splitIndices } from '../data/split.js';
 import { modelForJob } from '../models/chat_template.js';
 import type { LoadedModel } from '../models/load_model.js';
 import type { TextTokenizer } from '../models/tokenizer.js';
+import type { ExampleSource } from './evaluate.js';
 
 /** A tokenized example ready for the trainer; `label` is the class index (classification). */
 export interface TrainExample extends TokenizedExample {
@@ -138,6 +139,21 @@ export class StreamedTaskData {
     return this.convert(this.trainSet, i, await this.trainSet.get(i));
   }
 
+  /**
+   * The validation examples as evaluation reads them: block by block from the token cache
+   * (waiting for tokens still being tokenized), never all in memory at once.
+   */
+  validationSource(): ExampleSource {
+    return {
+      length: this.valIdx.length,
+      read: async (start, end) => {
+        const idx = Array.from(this.valIdx.subarray(start, end));
+        const got = await Promise.all(idx.map((i) => this.valSet.get(i)));
+        return got.map((t, j) => this.convert(this.valSet, idx[j]!, t));
+      },
+    };
+  }
+
   /** All validation examples (waits for their tokens; asked for in blocks, so they are tokenized together). */
   async validation(): Promise<TrainExample[]> {
     const out: TrainExample[] = [];
@@ -156,12 +172,14 @@ export class StreamedTaskData {
    * them), then the validation set, then the rest of `upcoming`, then everything else.
    */
   tokenize(upcoming: ArrayLike<number>, opts: { beforeEval?: number; threads?: number; onProgress?: (p: TokenizeProgress) => void } = {}): Promise<void> {
-    const train = Array.from(upcoming, (k) => this.trainIdx[k]!);
-    const head = train.slice(0, opts.beforeEval ?? train.length);
-    const tail = train.slice(head.length);
+    // Example numbers in typed arrays: 4 bytes each, for corpora of millions of examples.
+    const train = new Int32Array(upcoming.length);
+    for (let k = 0; k < upcoming.length; k++) train[k] = this.trainIdx[upcoming[k]!]!;
+    const head = train.subarray(0, Math.min(train.length, opts.beforeEval ?? train.length));
+    const tail = train.subarray(head.length);
     const fillOpts = { ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
-    if (this.valSet === this.trainSet) return this.trainSet.fill([...head, ...this.valIdx, ...tail], fillOpts);
-    return Promise.all([this.trainSet.fill([...head, ...tail], fillOpts), this.valSet.fill(this.valIdx, fillOpts)]).then(() => undefined);
+    if (this.valSet === this.trainSet) return this.trainSet.fill(concatIndices(head, this.valIdx, tail), fillOpts);
+    return Promise.all([this.trainSet.fill(train, fillOpts), this.valSet.fill(this.valIdx, fillOpts)]).then(() => undefined);
   }
 
   /** Examples cut to maxLength among those tokenized so far (all of them once complete). */
@@ -178,6 +196,16 @@ export class StreamedTaskData {
     await this.trainSet.close();
     if (this.valSet !== this.trainSet) await this.valSet.close();
   }
+}
+
+function concatIndices(...parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 export interface OpenTaskDataOptions {
@@ -224,19 +252,18 @@ export async function openTaskData(job: JobConfig, jobModel: LoadedModel, opts: 
       const valFp = stillValid(job.data.validation, opts.known?.validation, opts.known?.takenAt);
       valSet = await TokenizedDataset.open({ ...common, file: job.data.validation, task: valTask, ...(valFp ? { fileFingerprint: valFp } : {}), onReadProgress: (r, t) => opts.onProgress?.(job.data.validation!, r, t) });
       warnings.push(...failOnProblems(valSet.index, job.data.validation));
-      trainIdx = Int32Array.from({ length: ix.count }, (_, i) => i);
-      valIdx = Int32Array.from({ length: valSet.count }, (_, i) => i);
+      trainIdx = new Int32Array(ix.count).map((_, i) => i);
+      valIdx = new Int32Array(valSet.count).map((_, i) => i);
     } else {
       if (ix.count < 2) throw new SpsError('INVALID_DATA', 'one example cannot be split into training and validation', { location: { file: job.data.train }, hint: 'add examples or give a validation file (--val)' });
       if (!(job.data.validationFraction > 0)) {
         throw new SpsError('INVALID_ARGUMENT', 'without a validation file the validation fraction must be above 0', { location: { field: '--val-fraction' }, hint: 'give --val FILE, or --val-fraction 0.1' });
       }
-      const all = Array.from({ length: ix.count }, (_, i) => i);
       const labelNames = ix.labels;
       const labelIds = ix.labelIds;
-      const split = splitTrainValidation(all, { fraction: job.data.validationFraction, seed: job.training.seed, ...(task.kind === 'classification' && labelNames && labelIds ? { stratifyBy: (i: number) => labelNames[labelIds[i]!] ?? '' } : {}) });
-      trainIdx = Int32Array.from(split.train);
-      valIdx = Int32Array.from(split.validation);
+      const split = splitIndices(ix.count, { fraction: job.data.validationFraction, seed: job.training.seed, ...(task.kind === 'classification' && labelNames && labelIds ? { stratifyBy: (i: number) => labelNames[labelIds[i]!] ?? '' } : {}) });
+      trainIdx = split.train;
+      valIdx = split.validation;
     }
     const tok = model.tokenizer;
     const eos = job.training.appendEos ? (model.spec.eosTokenIds[0] ?? tok.eosTokenIds[0]) : undefined;

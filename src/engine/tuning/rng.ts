@@ -109,12 +109,12 @@ export class Rng {
   }
 
   /** Fisher–Yates shuffle in place (uniform over permutations); returns the same array. */
-  shuffle<T>(arr: T[]): T[] {
+  shuffle<A extends unknown[] | Int32Array>(arr: A): A {
     for (let i = arr.length - 1; i > 0; i--) {
       const j = this.nextInt(i + 1);
-      const tmp = arr[i] as T;
-      arr[i] = arr[j] as T;
-      arr[j] = tmp;
+      const tmp = arr[i];
+      arr[i] = arr[j] as never;
+      arr[j] = tmp as never;
     }
     return arr;
   }

@@ -49,7 +49,8 @@ export interface TrainerTestHooks {
 /**
  * Below this many examples a run tokenizes everything before its first step (as fast as it
  * gets, and the events come in the classic order: baseline first). Above it, training starts
- * once its first batches are tokenized and the baseline waits for the validation set.
+ * once its first batches are tokenized (at once when the cache is complete) and the baseline
+ * is computed right before the first evaluation.
  */
 export const BACKGROUND_MIN_EXAMPLES = 20_000;
 
@@ -101,7 +102,10 @@ async function trainWithData(runDir: string, setup: TrainingSetup, res: TrainerR
     ...(data.verbalizerIds ? { verbalizerIds: data.verbalizerIds } : {}),
     log: (message, level) => emit({ type: 'log', level, message }),
   });
-  const background = !data.complete && (opts.hooks?.backgroundTokenization ?? data.numTrain + data.numValidation >= BACKGROUND_MIN_EXAMPLES);
+  // Large data: the first step does not wait for tokenization, nor for the baseline (an
+  // evaluation over the whole validation set), also when the cache is complete already.
+  const large = opts.hooks?.backgroundTokenization ?? data.numTrain + data.numValidation >= BACKGROUND_MIN_EXAMPLES;
+  const background = !data.complete && large;
   const tokenized = tokenizeForRun(setup, position, opts);
   // In the background a failure reaches the trainer when it asks for an example.
   tokenized.catch(() => undefined);
@@ -125,7 +129,7 @@ async function trainWithData(runDir: string, setup: TrainingSetup, res: TrainerR
     // A resumed run that stopped before its (deferred) baseline still owes one.
     const needsBaseline = !position.resumed || !readMetrics(runDir).some((m) => m.kind === 'baseline');
     const cachedBaseline = (compute: () => Promise<Metrics>) => res.baseline(`${dataKeyOf(job)}:${job.training.evalBatchSize}:${job.device}:${precision}`, compute);
-    if (needsBaseline && background) evaluation.baselinePending = cachedBaseline;
+    if (needsBaseline && large) evaluation.baselinePending = cachedBaseline;
     else if (needsBaseline) await evaluation.baseline(cachedBaseline);
     const stepper = new OptimizerStepper(position, trainer, {
       job,

@@ -15,7 +15,7 @@ export interface TrainingSetup {
   metric: string;
   higherIsBetter: boolean;
   totalSteps: number;
-  /** The evaluation context; its validation examples are read (and awaited) on first use. */
+  /** The evaluation context; its validation examples are read (and awaited) block by block from the token cache as evaluations go. */
   evalContext(): Promise<EvalContext>;
 }
 
@@ -57,15 +57,15 @@ export async function prepareTraining(job: JobConfig, emit: (e: TrainingEvent) =
   const metric = t.metric ?? defaultMetric(job.task.kind).name;
   let evalCtx: Promise<EvalContext> | undefined;
   const evalContext = (): Promise<EvalContext> =>
-    (evalCtx ??= data.validation().then((validation) => ({
+    (evalCtx ??= Promise.resolve({
       kind: job.task.kind,
-      validation,
+      validation: data.validationSource(),
       ...(data.labels ? { labels: data.labels } : {}),
       ...(data.verbalizerIds ? { verbalizerIds: data.verbalizerIds } : {}),
       batchSize: t.evalBatchSize,
       // A cap only when the job asks for one (training.generationEvalExamples); the last evaluation ignores it.
       ...(t.generationEvalExamples !== undefined ? { maxGenerationExamples: t.generationEvalExamples } : {}),
       stopTokenIds: stopTokensOf(model),
-    })));
+    }));
   return { job, model, data, metric, higherIsBetter: metricDirection(metric), totalSteps: totalStepsOf(job, data.numTrain), evalContext };
 }

@@ -4,6 +4,7 @@ import { SpsError } from '../../shared/errors.js';
 import { fileError } from '../files.js';
 import type { DType } from '../onnx/dtype.js';
 import type { HostTensor, HostTensorData } from '../runtime/session.js';
+import { readBf16AsFloat32 } from './bf16_simd.js';
 import { dtypeSize, readExactly, type SafetensorsDType, type TensorInfo } from './safetensors_read.js';
 
 /**
@@ -111,12 +112,13 @@ export class WeightStream {
     const position = info.byteOffset + start * rowCount * storedSize;
     let data: HostTensorData;
     if (info.dtype === 'BF16') {
-      // Read the raw halves into the upper half of the span, then widen in place front to
-      // back: element i's write (bytes 4i..4i+3) never reaches a half not yet read
-      // (bytes 2n+2i onwards), so no temporary copy is needed.
-      readExactly(fd, new Uint8Array(buf, 2 * count, 2 * count), position, info.file);
-      widenBf16InPlace(buf, count);
+      // WebAssembly SIMD where available; else the raw halves go into the upper half of the
+      // span and are widened in place (widenBf16InPlace).
       data = new Float32Array(buf, 0, count);
+      if (!readBf16AsFloat32(fd, position, count, data, info.file)) {
+        readExactly(fd, new Uint8Array(buf, 2 * count, 2 * count), position, info.file);
+        widenBf16InPlace(buf, count);
+      }
     } else {
       readExactly(fd, new Uint8Array(buf, 0, feedBytes), position, info.file);
       data = dtype === 'float64' ? new Float64Array(buf, 0, count) : dtype === 'float16' ? new Uint16Array(buf, 0, count) : new Float32Array(buf, 0, count);

@@ -4,6 +4,7 @@ import { describeProvider } from '../../shared/devices';
 import { usePlatform, useStores } from '../api/context';
 import { ErrorBox, Loading } from '../components/common';
 import { HubTokenSettings } from '../components/HubTokenSettings';
+import { TokenCacheSettings } from '../components/TokenCacheSettings';
 import { useSettings } from '../stores';
 import { effectiveTheme } from '../theme';
 
@@ -75,6 +76,7 @@ export function SettingsScreen() {
         </button>
       </form>
       <HubTokenSettings />
+      <TokenCacheSettings />
       <section className="card" data-testid="system-info">
         <h2>System</h2>
         {info.status === 'loading' && <Loading label="Probing devices…" />}

@@ -7,6 +7,7 @@ import { loadModel } from '../../../src/engine/models/load_model.js';
 import { WeightFeeder } from '../../../src/engine/runtime/weight_feeder.js';
 import { mulberry32 } from '../../../src/shared/mulberry32.js';
 import { TINY_ARCHS, writeTinyModel } from '../../fixtures/tiny/tiny_models.js';
+import { relDiff } from '../../helpers/golden.js';
 
 /**
  * The LM head read in vocabulary slices (online log-sum-exp across slices, rows in chunks)
@@ -17,16 +18,6 @@ import { TINY_ARCHS, writeTinyModel } from '../../fixtures/tiny/tiny_models.js';
  */
 const root = mkdtempSync(join(tmpdir(), 'sps-head-slices-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const relDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return num / den;
-};
 
 describe.each(TINY_ARCHS.map((v) => [v]))('%s: LM head in vocabulary slices', (variant) => {
   const dir = join(root, variant);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TokenizedExample } from '../../../src/engine/data/example.js';
-import { layerwiseStepTraffic, trafficShapeOf } from '../../../src/engine/layerwise/step_traffic.js';
+import { keepStepTraffic, layerwiseStepTraffic, trafficShapeOf } from '../../../src/engine/layerwise/step_traffic.js';
 import { loadModel } from '../../../src/engine/models/load_model.js';
 import { trafficSince, trafficSnapshot } from '../../../src/engine/runtime/traffic.js';
 import { softPrompt } from '../../../src/engine/tuning/soft_prompt.js';
@@ -18,7 +18,7 @@ const TRAFFIC_EXAMPLES: TokenizedExample[] = [
   { ids: [1, 300, 301, 302, 303, 304, 305, 306, 307, 308], labelStart: 4 },
 ];
 
-describe('layer-wise step traffic (CPU provider: everything fed from the host)', () => {
+describe('step traffic at the session boundary (CPU provider: the layer-wise step feeds everything from the host)', () => {
   it.each([[2, 100], [undefined, undefined]])('equals the formula (head chunks of %s rows, slices of %s)', async (headChunkRows, headSliceRows) => {
     const model = loadModel(storiesModelDir());
     const n = 3;
@@ -35,6 +35,23 @@ describe('layer-wise step traffic (CPU provider: everything fed from the host)',
       expect(measured.sentBytes).toBeGreaterThan(2 * model.spec.numLayers * trafficShapeOf(model).layerWeightBytes);
     } finally {
       await runner.release();
+    }
+  }, 60_000);
+
+  it('keep-everything: only the batch, the prompt, the loss and its gradient cross (weights are initializers)', async () => {
+    const model = loadModel(storiesModelDir());
+    const n = 3;
+    const prompt = softPrompt(n, 64, Float64Array.from({ length: n * 64 }, (_, i) => 0.2 * Math.cos(i)));
+    for (const precision of ['fp32', 'fp16'] as const) {
+      // fp16 graphs run on the CPU provider too (slowly): here only their feeds matter.
+      const runner = await TrainStepRunner.create(model, n, { dtype: 'float32', strategy: 'keep', precision });
+      try {
+        const before = trafficSnapshot();
+        const r = await runner.step(prompt, TRAFFIC_EXAMPLES, 1);
+        expect(trafficSince(before)).toEqual(keepStepTraffic(model.spec, { batch: 2, seqLen: 10, virtualTokens: n, labelRows: r.numLabelTokens, dtype: 'float32', lossScale: precision === 'fp16' }));
+      } finally {
+        await runner.release();
+      }
     }
   }, 60_000);
 });

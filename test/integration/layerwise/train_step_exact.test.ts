@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../../src/engine/models/load_model.js';
 import { TrainStepRunner } from '../../../src/engine/tuning/train_step_runner.js';
 import { TINY_ARCHS, writeTinyModel } from '../../fixtures/tiny/tiny_models.js';
-import { goldenExamples, goldenPrompt, loadGolden, maxAbsDiff } from '../../helpers/golden.js';
+import { goldenExamples, goldenPrompt, loadGolden, maxAbsDiff, relDiff } from '../../helpers/golden.js';
 
 /**
  * Both layer-wise train steps (streamed weights, chunked head; the backward recomputing each
@@ -16,16 +16,6 @@ import { goldenExamples, goldenPrompt, loadGolden, maxAbsDiff } from '../../help
 const golden = loadGolden();
 const root = mkdtempSync(join(tmpdir(), 'sps-layerwise-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const relDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num = Math.max(num, Math.abs(a[i]! - b[i]!));
-    den = Math.max(den, Math.abs(b[i]!));
-  }
-  return num / den;
-};
 
 describe.each(TINY_ARCHS.map((v) => [v]))('%s: layer-wise step', (variant) => {
   const g = golden[variant]!;

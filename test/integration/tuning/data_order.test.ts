@@ -83,6 +83,18 @@ describe('data order with the token cache and background tokenization', () => {
     expect(losses(dir)).toEqual(losses(reference));
   });
 
+  it('large data on a complete cache: the first step waits for neither tokenization nor the baseline; same prompt and baseline', async () => {
+    const dir = join(root, 'cached-large');
+    const events = await train(dir, { cache: join(root, 'cache-ref'), hooks: { backgroundTokenization: true } });
+    const types = events.map((e) => e.type);
+    expect(types).not.toContain('tokenizing');
+    expect(types.indexOf('progress')).toBeGreaterThan(-1);
+    expect(types.indexOf('progress')).toBeLessThan(types.indexOf('baseline'));
+    expect(types.indexOf('baseline')).toBeLessThan(types.indexOf('evaluation'));
+    expect(finalPrompt(dir).equals(finalPrompt(reference))).toBe(true);
+    expect(readMetrics(dir).filter((m) => m.kind === 'baseline')).toEqual(readMetrics(reference).filter((m) => m.kind === 'baseline'));
+  });
+
   it('training while tokenizing in two worker threads: same prompt; the first step comes before tokenization ends', async () => {
     const dir = join(root, 'background');
     const events = await train(dir, { cache: join(root, 'cache-bg'), hooks: { backgroundTokenization: true, tokenizerThreads: 2 } });

@@ -46,11 +46,11 @@ function relErr(a: ArrayLike<number>, ref: ArrayLike<number>): number {
 }
 
 describe('layer-wise step on WebGPU with device-resident weights and hidden states', () => {
-  it('equals the CPU step; steps after the first move only activations', async () => {
-    const cpu = await LayerwiseTrainStep.create(model, n, { backward: 'recompute', dtype: 'float32', provider: 'cpu', headChunkRows: 4, headSliceRows: 200 });
+  it.each([['recompute'], ['saved']] as const)('equals the CPU step; steps after the first move only activations (%s backward)', async (backward) => {
+    const cpu = await LayerwiseTrainStep.create(model, n, { backward, dtype: 'float32', provider: 'cpu', headChunkRows: 4, headSliceRows: 200 });
     const ref = await cpu.step(prompt, examples, PAD);
     await cpu.release();
-    const gpu = await LayerwiseTrainStep.create(model, n, { backward: 'recompute', dtype: 'float32', provider: device, headChunkRows: 4, headSliceRows: 200 });
+    const gpu = await LayerwiseTrainStep.create(model, n, { backward, dtype: 'float32', provider: device, headChunkRows: 4, headSliceRows: 200 });
     try {
       const t0 = trafficSnapshot();
       const first = await gpu.step(prompt, examples, PAD);

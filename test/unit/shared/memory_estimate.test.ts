@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateTrainMemory, planTrainMemory, stepShapeOf, type MemoryShape } from '../../../src/shared/memory_estimate.js';
+import { estimateInferenceMemory, estimateTrainMemory, KEEP_SHARE, planTrainMemory, stepShapeOf, type MemoryShape } from '../../../src/shared/memory_estimate.js';
 
 function shape(h: number, L: number, H: number, KV: number, hd: number, I: number, V: number, tied: boolean, bytesPerParam: number): MemoryShape {
   const layer = h * H * hd + 2 * h * KV * hd + H * hd * h + 3 * h * I;
@@ -30,7 +30,9 @@ describe('memory estimate', () => {
     const f32 = { ...QWEN05_BF16, storedBytesPerParam: 4 };
     expect(estimateTrainMemory(QWEN05_BF16, { ...w, strategy: 'keep' }).weightBytes).toBeGreaterThan(estimateTrainMemory(f32, { ...w, strategy: 'keep' }).weightBytes);
     const lw = estimateTrainMemory(QWEN7_BF16, { batch: 1, seqLen: 64, virtualTokens: 20, labelRows: 63, strategy: 'layerwise-recompute' });
-    expect(lw.weightBytes).toBeLessThan(0.3 * QWEN7_BF16.parameters * 2);
+    // One layer as float32, a packed matrix and one vocabulary slice of the head (never the 2.2 GB float32 head).
+    expect(lw.weightBytes).toBeLessThan(0.1 * QWEN7_BF16.parameters * 2);
+    expect(lw.weightBytes).toBeLessThan(1.3 * GB);
   });
 
   it('the chunked head bounds the logits whatever the number of labelled rows', () => {
@@ -57,6 +59,18 @@ describe('memory estimate', () => {
     const saved = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise-saved' });
     const recompute = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise-recompute' });
     expect(saved.totalBytes - recompute.totalBytes).toBeCloseTo(4 * 30 * 8 * 148 * (576 + 2 * 192 + 576 + 2 * 1536), 0);
+  });
+
+  it('inference on a big half-precision model goes layer by layer and holds no float32 copy of it (sps generate, the playground)', () => {
+    const QWEN15_BF16 = shape(1536, 28, 12, 2, 128, 8960, 151936, true, 2);
+    for (const s of [QWEN15_BF16, QWEN7_BF16]) {
+      // The whole-model graph casts half weights once into float32: over a quarter of even 24 GB free (chooseInferenceStrategy).
+      const keep = estimateInferenceMemory(s, { strategy: 'keep', prepack: true });
+      expect(keep.weightBytes).toBeGreaterThan(s.parameters * 4);
+      expect(keep.totalBytes).toBeGreaterThan(24 * GB * KEEP_SHARE);
+      // Layer by layer: one layer as float32 and one slice of the head.
+      expect(estimateInferenceMemory(s, { strategy: 'layerwise' }).totalBytes).toBeLessThan(0.1 * s.parameters * 4 + 0.2 * GB);
+    }
   });
 
   it('label rows follow the task', () => {
