@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync, renameSync, writeSync } from 'node:fs';
 import { SpsError } from '../../shared/errors.js';
 import { ExampleBuilder, type DatasetExample, type Problem, type ProblemKind, type TaskSpec } from './dataset.js';
+import { csvRowFromSpan } from './readers/csv.js';
 import { objectToRecord } from './readers/jsonl.js';
 import { ColumnSet, detectFormat, readRecords } from './readers/index.js';
 import type { DataFormat, DataRecord, ReadOptions } from './readers/types.js';
@@ -8,9 +9,9 @@ import type { DataFormat, DataRecord, ReadOptions } from './readers/types.js';
 /**
  * The first pass over a data file: every row is read and checked exactly as `loadExamples`
  * does (same problems, same label set), but only an index of the usable examples is kept:
- * their label ids and, for line formats (JSONL, text lines), where each row's bytes are, so an
+ * their label ids and, for line formats (JSONL, text lines) and CSV/TSV, where each row's bytes are, so an
  * example can be rebuilt on its own later (in any order). Other formats keep the examples'
- * texts (not their tokens). Memory: 16 bytes per example for line formats.
+ * texts (not their tokens): JSON arrays and Parquet. Memory: 16 bytes per example for the others.
  */
 
 /** Problems listed per kind (the counts are always complete). */
@@ -115,13 +116,20 @@ class ProblemCollector {
   }
 }
 
+/**
+ * Most characters of example text kept in memory for formats whose rows cannot be read again
+ * on their own (JSON arrays, Parquet, text in chunks): about 100–200 MB of strings.
+ */
+export const MAX_IN_MEMORY_TEXT_CHARS = 100_000_000;
+
 /** Reads `file` once and indexes its usable examples for `task`. */
-export async function indexExamples(file: string, task: TaskSpec, opts: ReadOptions = {}, what: { keys?: boolean } = {}): Promise<ExampleIndex> {
+export async function indexExamples(file: string, task: TaskSpec, opts: ReadOptions = {}, what: { keys?: boolean; maxTextChars?: number } = {}): Promise<ExampleIndex> {
   const format = opts.format ?? detectFormat(file);
   const b = new ExampleBuilder(task, file, false);
   const columns = new ColumnSet(); // the builder keeps its own, for the columns the task needs
   const problems = new ProblemCollector();
-  const lineFormat = format === 'jsonl' || (format === 'text' && (opts.textMode ?? 'lines') === 'lines');
+  // Formats whose rows can be read again on their own from their bytes (CSV/TSV rows carry their spans too).
+  const lineFormat = format === 'jsonl' || format === 'csv' || format === 'tsv' || (format === 'text' && (opts.textMode ?? 'lines') === 'lines');
   const offsets = new Growable((n) => new Float64Array(n));
   const bytes = new Growable((n) => new Uint32Array(n));
   const rawLabels = new Growable((n) => new Int32Array(n));
@@ -131,6 +139,8 @@ export async function indexExamples(file: string, task: TaskSpec, opts: ReadOpti
   const texts: DatasetExample[] = [];
   let rows = 0;
   let seenProblems = 0;
+  let textChars = 0;
+  const maxTextChars = what.maxTextChars ?? MAX_IN_MEMORY_TEXT_CHARS;
   for await (const rec of readRecords(file, { ...opts, format })) {
     if (rows === 0 && (format === 'csv' || format === 'tsv' || format === 'parquet')) b.checkColumns(Object.keys(rec.fields).concat(rec.nested ?? []));
     rows++;
@@ -154,7 +164,16 @@ export async function indexExamples(file: string, task: TaskSpec, opts: ReadOpti
     if (lineFormat && rec.span) {
       offsets.push(rec.span.offset);
       bytes.push(rec.span.bytes);
-    } else texts.push(ex);
+    } else {
+      textChars += ex.input.length + ex.output.length;
+      if (textChars > maxTextChars) {
+        throw new SpsError('INVALID_DATA', `the dataset is too large for the ${format === 'text' ? 'text chunks' : format.toUpperCase()} format: its examples are held in memory, and they pass ${maxTextChars.toLocaleString('en-US')} characters at line ${rec.line}`, {
+          location: { file, line: rec.line },
+          hint: 'convert it to JSONL (one JSON object per line) or CSV: those are read row by row from the file at any size',
+        });
+      }
+      texts.push(ex);
+    }
   }
   const finished = b.finish(); // throws on a missing column / an unusable label set
   const count = lineFormat ? offsets.length : texts.length;
@@ -300,7 +319,11 @@ export class ExampleTexts {
     try {
       const text = this.decoder.decode(buf);
       if (ix.format === 'jsonl') rec = objectToRecord(JSON.parse(text) as Record<string, unknown>, 0);
-      else rec = { fields: { text }, line: 0 };
+      else if (ix.format === 'csv' || ix.format === 'tsv') {
+        const r = csvRowFromSpan(ix.file, ix.format === 'csv' ? ',' : '\t', ix.columns, text);
+        if (!r) throw changedFile(ix.file);
+        rec = r;
+      } else rec = { fields: { text }, line: 0 };
     } catch {
       throw changedFile(ix.file);
     }

@@ -18,7 +18,7 @@ import type { TokenizedExample } from './example.js';
  * maps an example to its tokens, which are read from the file on demand.
  */
 
-export const TOKEN_CACHE_VERSION = 1;
+export const TOKEN_CACHE_VERSION = 2;
 const LOG_RECORD = 12;
 
 export type TokenWidth = 1 | 2 | 4;

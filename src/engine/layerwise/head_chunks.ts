@@ -99,6 +99,7 @@ export class HeadChunks {
   async lossAndGrad(states: HiddenArray, rows: readonly number[], labels: readonly bigint[], scale: number): Promise<{ lossSum: number; grad: HiddenArray }> {
     const d = this.model.spec.hiddenSize;
     const K = rows.length;
+    if (K === 0) return { lossSum: 0, grad: alloc(this.dtype, states.length) };
     const x = gatherRows(states, rows, d, this.dtype);
     const st = await this.softmaxStats(await this.normed(x), labels, 'grad');
     const wLabel = embeddingRowsReader(this.head)(labels.map(Number));
@@ -120,6 +121,7 @@ export class HeadChunks {
 
   /** log p(label | row) for each row (evaluation). */
   async logprobs(states: HiddenArray, rows: readonly number[], labels: readonly bigint[]): Promise<Float64Array> {
+    if (rows.length === 0) return new Float64Array(0);
     const st = await this.softmaxStats(await this.normed(gatherRows(states, rows, this.model.spec.hiddenSize, this.dtype)), labels, 'stats');
     return st.labelLogit.map((z, k) => z - st.max[k]! - Math.log(st.sumExp[k]!));
   }
@@ -128,6 +130,7 @@ export class HeadChunks {
   async logits(states: HiddenArray, rows: readonly number[]): Promise<HiddenArray> {
     const V = this.model.spec.vocabSize;
     const out = alloc(this.dtype, rows.length * V);
+    if (rows.length === 0) return out;
     await this.sweep('logits', await this.normed(gatherRows(states, rows, this.model.spec.hiddenSize, this.dtype)), undefined, (res, s0, S, r0, R) => {
       const z = res[HEAD.logits]!.data as HiddenArray;
       for (let i = 0; i < R; i++) out.set(z.subarray(i * S, (i + 1) * S), (r0 + i) * V + s0);

@@ -63,6 +63,11 @@ describe.each(TINY_ARCHS.map((v) => [v]))('%s: LM head in vocabulary slices', (v
       const lse = m + Math.log(sum);
       expect(Math.abs(z[Number(labels[k]!)]! - lse - la[k]!)).toBeLessThan(1e-12 * Math.max(1, Math.abs(la[k]!)));
     });
+    // No label rows (a batch without labels): nothing to run, a zero gradient.
+    const none = await sliced.lossAndGrad(states, [], [], 1);
+    expect(none.lossSum).toBe(0);
+    expect(none.grad.every((x) => x === 0)).toBe(true);
+    expect((await sliced.logprobs(states, [], [])).length).toBe(0);
     // The stream holds one slice of the head, never the whole matrix.
     expect(s2.hostBytes).toBeLessThanOrEqual(7 * d * 8 + 2 * d * 8);
     await whole.release();

@@ -18,6 +18,21 @@ export interface CsvRow {
   values: string[];
   /** 1-based line on which the row starts. */
   line: number;
+  /**
+   * The row's bytes in the file: from the end of the previous row to the end of this row's line
+   * ending (blank lines before it included), so parsing them alone gives this row back.
+   */
+  span: { offset: number; bytes: number };
+}
+
+/** UTF-8 bytes of text[from, to) (a surrogate pair is 4 bytes: 4 for the high half, 0 for the low). */
+function utf8Bytes(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? 4 : c >= 0xdc00 && c <= 0xdfff ? 0 : 3;
+  }
+  return n;
 }
 
 /** Incremental RFC 4180 tokenizer: push text chunks, get complete rows. */
@@ -31,6 +46,11 @@ export class CsvParser {
   private recordLine = 1;
   private quoteLine = 1;
   private lastCR = false;
+  /** Byte positions: where the current chunk starts, a cursor in it, where the next row's span starts. */
+  private text = '';
+  private cursorChar = 0;
+  private cursorByte = 0;
+  private spanStart: number;
   /** Header names (the first row), once seen, to name columns in errors. */
   header: string[] | undefined;
 
@@ -38,9 +58,33 @@ export class CsvParser {
     private readonly path: string,
     private readonly sep: string,
     private readonly maxRecordChars = DEFAULT_MAX_LINE_CHARS,
-  ) {}
+    /** Byte offset of the first text pushed (after a byte-order mark). */
+    startByte = 0,
+  ) {
+    this.spanStart = startByte;
+    this.cursorByte = startByte;
+  }
+
+  /** Byte offset in the file of char `k` of the current chunk (k never goes back within a chunk). */
+  private byteAt(k: number): number {
+    this.cursorByte += utf8Bytes(this.text, this.cursorChar, k);
+    this.cursorChar = k;
+    return this.cursorByte;
+  }
 
   push(text: string): CsvRow[] {
+    this.text = text;
+    this.cursorChar = 0;
+    try {
+      return this.parse(text);
+    } finally {
+      this.byteAt(text.length);
+      this.text = '';
+      this.cursorChar = 0;
+    }
+  }
+
+  private parse(text: string): CsvRow[] {
     const out: CsvRow[] = [];
     const sep = this.sep;
     const n = text.length;
@@ -86,13 +130,13 @@ export class CsvParser {
           continue;
         }
         this.line++;
-        this.endRecord(out);
+        this.endRecord(out, i + 1);
         i++;
         continue;
       }
       if (ch === '\r') {
         this.line++;
-        this.endRecord(out);
+        this.endRecord(out, i + 1);
         this.lastCR = true;
         i++;
         continue;
@@ -123,7 +167,7 @@ export class CsvParser {
   end(): CsvRow[] {
     if (this.state === QUOTED) throw this.unclosedQuoteError();
     const out: CsvRow[] = [];
-    if (this.record.length > 0 || this.field !== '' || this.fieldQuoted || this.state !== FIELD_START) this.endRecord(out);
+    if (this.record.length > 0 || this.field !== '' || this.fieldQuoted || this.state !== FIELD_START) this.endRecord(out, 0);
     return out;
   }
 
@@ -155,11 +199,14 @@ export class CsvParser {
     this.state = FIELD_START;
   }
 
-  private endRecord(out: CsvRow[]): void {
+  /** `endChar`: the char after the row's line ending in the current chunk (0 at the end of input). */
+  private endRecord(out: CsvRow[], endChar: number): void {
     const blank = this.record.length === 0 && this.field === '' && !this.fieldQuoted;
     this.endField();
     if (!blank) {
-      out.push({ values: this.record, line: this.recordLine });
+      const end = this.byteAt(endChar);
+      out.push({ values: this.record, line: this.recordLine, span: { offset: this.spanStart, bytes: end - this.spanStart } });
+      this.spanStart = end;
       this.header ??= this.record.map((v) => v.trim());
     }
     this.record = [];
@@ -194,7 +241,8 @@ export class CsvParser {
 /** Rows of a CSV/TSV file as records keyed by the header, streaming. */
 export async function* readCsv(path: string, opts: { sep: ',' | '\t'; onProgress?: ProgressFn; maxLineChars?: number }): AsyncGenerator<DataRecord> {
   const sepName = opts.sep === '\t' ? 'tab' : 'comma';
-  const parser = new CsvParser(path, opts.sep, opts.maxLineChars);
+  let parser: CsvParser | undefined;
+  let bom = 0;
   let header: string[] | undefined;
   let rows = 0;
   const toRecord = (row: CsvRow): DataRecord | undefined => {
@@ -216,15 +264,16 @@ export async function* readCsv(path: string, opts: { sep: ',' | '\t'; onProgress
       fields[name] = row.values[k] as string;
     });
     rows++;
-    return { fields, line: row.line };
+    return { fields, line: row.line, span: row.span };
   };
-  for await (const chunk of readTextChunks(path, opts.onProgress)) {
+  for await (const chunk of readTextChunks(path, opts.onProgress, (b) => (bom = b))) {
+    parser ??= new CsvParser(path, opts.sep, opts.maxLineChars, bom);
     for (const row of parser.push(chunk)) {
       const rec = toRecord(row);
       if (rec) yield rec;
     }
   }
-  for (const row of parser.end()) {
+  for (const row of parser?.end() ?? []) {
     const rec = toRecord(row);
     if (rec) yield rec;
   }
@@ -240,6 +289,19 @@ export async function* readCsv(path: string, opts: { sep: ',' | '\t'; onProgress
       hint: 'add one row per example below the header',
     });
   }
+}
+
+/**
+ * One data row parsed again on its own from its span's bytes (the token cache rebuilds
+ * examples by number this way), keyed by the header found by the first pass.
+ */
+export function csvRowFromSpan(path: string, sep: ',' | '\t', header: readonly string[], text: string): DataRecord | undefined {
+  const parser = new CsvParser(path, sep, Number.MAX_SAFE_INTEGER);
+  const rows = [...parser.push(text), ...parser.end()];
+  if (rows.length !== 1 || rows[0]!.values.length !== header.length) return undefined;
+  const fields: Record<string, string> = {};
+  header.forEach((name, k) => (fields[name] = rows[0]!.values[k]!));
+  return { fields, line: 0 };
 }
 
 function checkHeader(path: string, row: CsvRow, sep: string): string[] {

@@ -7,7 +7,7 @@ export interface DataRecord {
   line: number;
   /** JSON keys whose values were objects/arrays: left out of `fields`, named in errors if a template uses them. */
   nested?: string[];
-  /** Line formats (JSONL, text lines): where the row's bytes are, to read it again on its own. */
+  /** JSONL, text lines, CSV/TSV: where the row's bytes are, to read it again on its own. */
   span?: { offset: number; bytes: number };
 }
 

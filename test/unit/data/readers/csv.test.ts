@@ -5,12 +5,12 @@ import { collect, expectDataError, tempDir } from './_helpers.js';
 const t = tempDir();
 
 describe('CSV reader: valid files', () => {
-  it('reads a header and rows as string fields with 1-based lines', async () => {
+  it('reads a header and rows as string fields with 1-based lines and byte spans', async () => {
     const p = t.write('basic.csv', 'text,label\nLily smiled.,happy\nTom cried.,sad\n');
     const recs = await collect(p);
     expect(recs).toEqual([
-      { fields: { text: 'Lily smiled.', label: 'happy' }, line: 2 },
-      { fields: { text: 'Tom cried.', label: 'sad' }, line: 3 },
+      { fields: { text: 'Lily smiled.', label: 'happy' }, line: 2, span: { offset: 11, bytes: 19 } },
+      { fields: { text: 'Tom cried.', label: 'sad' }, line: 3, span: { offset: 30, bytes: 15 } },
     ]);
   });
 
@@ -25,8 +25,8 @@ describe('CSV reader: valid files', () => {
     const p = t.write('crlf.csv', 'text,label\r\n"a\r\nb",x\r\nc,y');
     const recs = await collect(p);
     expect(recs).toEqual([
-      { fields: { text: 'a\r\nb', label: 'x' }, line: 2 },
-      { fields: { text: 'c', label: 'y' }, line: 4 },
+      { fields: { text: 'a\r\nb', label: 'x' }, line: 2, span: { offset: 11, bytes: 10 } },
+      { fields: { text: 'c', label: 'y' }, line: 4, span: { offset: 21, bytes: 4 } },
     ]);
   });
 
@@ -41,8 +41,8 @@ describe('CSV reader: valid files', () => {
     const p = t.write('blank.csv', ' text , label \n\na,\n"",b\n\n');
     const recs = await collect(p);
     expect(recs).toEqual([
-      { fields: { text: 'a', label: '' }, line: 3 },
-      { fields: { text: '', label: 'b' }, line: 4 },
+      { fields: { text: 'a', label: '' }, line: 3, span: { offset: 15, bytes: 4 } },
+      { fields: { text: '', label: 'b' }, line: 4, span: { offset: 19, bytes: 5 } },
     ]);
   });
 

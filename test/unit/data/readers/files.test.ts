@@ -28,7 +28,7 @@ describe('format detection', () => {
 
   it('an explicit format overrides the extension', async () => {
     const p = t.write('data.dat', 'text,label\na,b\n');
-    expect(await collect(p, { format: 'csv' })).toEqual([{ fields: { text: 'a', label: 'b' }, line: 2 }]);
+    expect(await collect(p, { format: 'csv' })).toEqual([{ fields: { text: 'a', label: 'b' }, line: 2, span: { offset: 11, bytes: 4 } }]);
   });
 });
 
