@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/profile_step.ts <model dir> <strategy> [batch] [seqLen] [labels|all] [steps]
  *
+ * SPS_PROFILE_ORT=<folder> writes onnxruntime's per-node traces there (one per graph).
  * SPS_PROFILE_THREADS=1 runs onnxruntime on one intra-op thread: no spinning worker threads,
  * so the process CPU time is the work itself — comparable between strategies under load.
  */
@@ -50,11 +51,17 @@ function time(proto: object, method: string, label: string): void {
   };
 }
 const threads = Number(process.env.SPS_PROFILE_THREADS ?? 0);
-if (threads > 0) {
+const ortTrace = process.env.SPS_PROFILE_ORT;
+const sessions: GraphSession[] = [];
+if (threads > 0 || ortTrace) {
   const create = GraphSession.create.bind(GraphSession);
-  GraphSession.create = (graph, opts = {}) => create(graph, { ...opts, intraOpThreads: threads });
+  GraphSession.create = async (graph, opts = {}, ...rest) => {
+    const s = await create(graph, { ...opts, ...(threads > 0 ? { intraOpThreads: threads } : {}), ...(ortTrace ? { enableProfiling: true, profileFilePrefix: `${ortTrace}/${graph.name}` } : {}) }, ...rest);
+    sessions.push(s);
+    return s;
+  };
 }
-time(GraphSession.prototype, 'run', 'session.run (all graphs)');
+time(GraphSession.prototype, 'runDevice', 'session runs (all graphs)');
 time(WeightStream.prototype, 'read', 'weight reads');
 time(HostEmbedding.prototype, 'embed', 'host embedding');
 time(HeadChunks.prototype, 'lossAndGrad', 'head (incl. its session runs)');
@@ -76,4 +83,5 @@ const wall = (performance.now() - w0) / steps;
 const cpu = (c.user + c.system) / 1000 / steps;
 console.log(`${strategy} ${B}×(${n}+${L}) labels ${labels}: per step wall ${wall.toFixed(0)} ms, process CPU ${cpu.toFixed(0)} ms; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
 for (const [k, t] of totals) console.log(`  ${k.padEnd(32)} wall ${(t.wall / steps).toFixed(0).padStart(6)} ms  cpu ${(t.cpu / steps).toFixed(0).padStart(6)} ms  calls ${t.calls / steps}`);
+if (ortTrace) for (const s of sessions) await s.endProfiling();
 await runner.release();

@@ -84,6 +84,26 @@ function layerActivationBytes(s: MemoryShape, B: number, T: number): number {
   return F32 * (rows * (PER_TOKEN_HIDDEN * s.hiddenSize + PER_TOKEN_INTERMEDIATE * s.intermediateSize) + SCORE_COPIES * B * s.numHeads * T * T);
 }
 
+/**
+ * What the layer-wise forward session's arena holds (it is a session of its own, with its own
+ * arena, beside the backward's): one layer's forward values — the normed inputs, the products,
+ * the MLP's SiLU · up, the residual — and the attention scores and softmax.
+ */
+function layerForwardBytes(s: MemoryShape, B: number, T: number): number {
+  const q = s.numHeads * s.headDim;
+  const kv = s.numKvHeads * s.headDim;
+  return F32 * (B * T * (4 * s.hiddenSize + q + 2 * kv + s.hiddenSize + 3 * s.intermediateSize) + 2 * B * s.numHeads * T * T);
+}
+
+/**
+ * Weights the layer-wise passes hold: one layer's tensors fed as float32 (half weights widened
+ * one tensor at a time), a packed copy of the largest matrix while it multiplies, and one
+ * vocabulary slice of the LM head — never the model, never the whole head.
+ */
+function layerwiseWeightBytes(s: MemoryShape): number {
+  return layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + Math.min(s.vocabSize * s.hiddenSize * F32, HEAD_SLICE_BYTES);
+}
+
 /** The weight products 'layerwise-saved' keeps: q, k, v, o and the gated MLP's gate and up, for every layer. */
 export function savedProductBytes(s: MemoryShape, B: number, T: number): number {
   const q = s.numHeads * s.headDim;
@@ -106,11 +126,11 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
     activationBytes = ARENA_FACTOR * s.numLayers * layerAct;
     logitBytes = 3 * w.labelRows * s.vocabSize * F32;
   } else {
-    // One layer's weights fed as float32 (or half), a packed copy of the largest matrix while
-    // it multiplies, one vocabulary slice of the LM head.
-    weightBytes = layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + HEAD_SLICE_BYTES;
-    // The head's float64 running sums over the label rows (Σ exp · W) sit beside the hidden states.
-    activationBytes = ARENA_FACTOR * layerAct + (s.numLayers + 2) * B * T * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, B, T) : 0) + 8 * w.labelRows * s.hiddenSize;
+    // The backward session's arena (one layer's values and their gradients), the forward
+    // session's, the L + 2 hidden states on the host, with saved products those, and the
+    // head's float64 running sums over the label rows (Σ exp · W).
+    weightBytes = layerwiseWeightBytes(s);
+    activationBytes = ARENA_FACTOR * (layerAct + layerForwardBytes(s, B, T)) + (s.numLayers + 2) * B * T * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, B, T) : 0) + 8 * w.labelRows * s.hiddenSize;
     logitBytes = Math.min(HEAD_CHUNK_BYTES, 3 * w.labelRows * s.vocabSize * F32);
   }
   const totalBytes = RUNTIME_BYTES + weightBytes + activationBytes + logitBytes;
@@ -123,10 +143,7 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
  */
 export function estimateInferenceMemory(s: MemoryShape, w: { strategy: 'keep' | 'layerwise'; prepack?: boolean }): MemoryEstimate {
   const matmulParams = s.numLayers * layerParameters(s);
-  const weightBytes =
-    w.strategy === 'keep'
-      ? s.parameters * s.storedBytesPerParam + (s.storedBytesPerParam < F32 ? s.parameters * F32 : 0) + (w.prepack ? matmulParams * F32 : 0)
-      : layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + HEAD_SLICE_BYTES;
+  const weightBytes = w.strategy === 'keep' ? s.parameters * s.storedBytesPerParam + (s.storedBytesPerParam < F32 ? s.parameters * F32 : 0) + (w.prepack ? matmulParams * F32 : 0) : layerwiseWeightBytes(s);
   return { runtimeBytes: RUNTIME_BYTES, weightBytes, activationBytes: 0, logitBytes: 0, totalBytes: RUNTIME_BYTES + weightBytes };
 }
 

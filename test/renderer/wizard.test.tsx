@@ -234,10 +234,10 @@ describe('wizard', () => {
   });
 
   it('warns before launch, with the number, when the job will not fit the free memory', async () => {
-    // A Qwen2.5-7B-shaped model on a machine with 3.8 GB free: the engine's plan is layer-wise and
-    // its estimate is still above what is free.
+    // A Qwen2.5-7B-shaped model on a machine with 1.6 GB free: the engine's plan is layer-wise
+    // (recomputing, the least memory) and its estimate is still above what is free.
     const big = { ...MODEL, hiddenSize: 3584, numLayers: 28, vocabSize: 152064, parameters: 7.6e9, sizeBytes: 15.2e9, memoryShape: { hiddenSize: 3584, numLayers: 28, numHeads: 28, numKvHeads: 4, headDim: 128, intermediateSize: 18944, vocabSize: 152064, tiedEmbeddings: false, storedBytesPerParam: 2, parameters: 7.6e9 } };
-    const a = api({ 'models.list': () => [big, BAD_MODEL], 'system.info': () => ({ ...SYSTEM_INFO, memory: { totalBytes: 24 * 2 ** 30, freeBytes: 3.8 * 2 ** 30 } }) });
+    const a = api({ 'models.list': () => [big, BAD_MODEL], 'system.info': () => ({ ...SYSTEM_INFO, memory: { totalBytes: 24 * 2 ** 30, freeBytes: 1.6 * 2 ** 30 } }) });
     renderApp(a);
     await pickModel();
     fireEvent.click(next());
@@ -245,9 +245,9 @@ describe('wizard', () => {
     await waitFor(() => expect(next().disabled).toBe(false));
     fireEvent.click(next());
     fireEvent.click(next());
-    expect(screen.getByTestId('estimate-memory').textContent).toMatch(/layer by layer/);
+    expect(screen.getByTestId('estimate-memory').textContent).toMatch(/layer by layer, recomputing each layer/);
     const warning = await screen.findByTestId('estimate-memory-warning');
-    expect(warning.textContent).toMatch(/needs about [\d.]+ GB but only 3.8 GB is free/);
+    expect(warning.textContent).toMatch(/needs about [\d.]+ GB but only 1.6 GB is free/);
     // A smaller batch and length bring it under: the warning goes away.
     fireEvent.change(screen.getByTestId('field-batch-input'), { target: { value: '1' } });
     fireEvent.change(screen.getByTestId('field-max-length-input'), { target: { value: '64' } });

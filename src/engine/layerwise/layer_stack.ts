@@ -45,7 +45,7 @@ export class LayerStack {
     private readonly forward: FedSession,
     private readonly backward: FedSession | undefined,
     private readonly device: DeviceTransfer | undefined,
-    private readonly productNames: readonly string[],
+    private readonly products: readonly { output: string; input: string }[],
   ) {}
 
   /** `backward`: false for forward-only passes. */
@@ -53,7 +53,7 @@ export class LayerStack {
     const device = DeviceTransfer.for(opts.provider);
     if (opts.backward === 'saved') {
       const gs = buildSavedProductGraphs(model, { dtype: opts.dtype });
-      const fwd = await FedSession.create(gs.forward, model.weights, feeder, opts, [LAYER.out, ...gs.saved]);
+      const fwd = await FedSession.create(gs.forward, model.weights, feeder, opts, [LAYER.out, ...gs.saved.map((v) => v.output)]);
       const bwd = await FedSession.create(gs.backward, model.weights, feeder, opts, [LAYER.gradIn]);
       return new LayerStack(model, opts.dtype, fwd, bwd, device, gs.saved);
     }
@@ -91,7 +91,7 @@ export class LayerStack {
       if (!keep) dispose(last);
       last = out[LAYER.out]!;
       inputs.push(keep ? last : undefined);
-      const mine = Object.fromEntries(this.productNames.map((n) => [n, out[n]!]));
+      const mine = Object.fromEntries(this.products.map((p) => [p.input, out[p.output]!]));
       if (keep) products.push(mine);
       else Object.values(mine).forEach(dispose);
     }

@@ -85,8 +85,10 @@ describe('layer graphs with saved products, on a tiny llama', () => {
     const { forward, backward, saved } = buildSavedProductGraphs(model, { dtype: 'float32' });
     // llama / qwen2: q, k, v, o, gate, up (not down); gpt2: the fused qkv, o, and the MLP's first product.
     expect(saved).toHaveLength(variant === 'gpt2' ? 3 : 6);
-    expect(forward.graph.outputs.map((v) => v.name).filter((n) => n.startsWith(SAVED_PREFIX))).toEqual(saved);
-    expect(backward.graph.inputs.map((v) => v.name).filter((n) => n.startsWith(SAVED_PREFIX))).toEqual(saved);
+    expect(forward.graph.outputs.map((v) => v.name).slice(1)).toEqual(saved.map((v) => v.output));
+    // The forward hands the products over as computed (no Identity copies them).
+    expect(forward.graph.outputs.slice(1).every((v) => v.producer?.opType === 'Gemm')).toBe(true);
+    expect(backward.graph.inputs.map((v) => v.name).filter((n) => n.startsWith(SAVED_PREFIX))).toEqual(saved.map((v) => v.input));
     // Products left in the backward: one dY·Wᵀ per weight matrix of the block, and the two attention products and their gradients.
     const live = liveNodes(backward.graph).nodes;
     const byWeight = live.filter((n) => (n.opType === 'Gemm' || n.opType === 'MatMul') && n.inputs.some((i) => i && backward.fed.some((f) => f.input === (i.producer?.opType === 'Cast' ? i.producer.inputs[0]?.name : i.name))));

@@ -81,12 +81,15 @@ function backwardOf(t: LayerTrunk, dtype: DType): FedGraph {
 
 /** The per-layer graphs of a train step whose backward is fed the forward's weight products. */
 export interface SavedProductGraphs {
-  /** `hidden` → `hidden_out` and, for each saved value, an output `saved.<name>`. */
+  /** `hidden` → `hidden_out` and the saved values. */
   forward: FedGraph;
-  /** `hidden`, `grad_hidden_out` and the `saved.<name>` inputs → `grad_hidden`. */
+  /** `hidden`, `grad_hidden_out` and the saved values → `grad_hidden`. */
   backward: FedGraph;
-  /** The `saved.<name>` names, outputs of the forward and inputs of the backward. */
-  saved: string[];
+  /**
+   * Each saved value: the forward's output (the value under its own name — renaming it would
+   * add an Identity, a copy of every product on every run) and the backward's input `saved.<name>`.
+   */
+  saved: { output: string; input: string }[];
 }
 
 /**
@@ -106,8 +109,8 @@ export function buildSavedProductGraphs(model: LoadedModel, opts: { dtype: DType
   const names = feedSavedValues(backward.graph, candidates);
   const f = layerTrunk(model, 'layer_forward_saved', opts.dtype);
   f.g.output(f.out, LAYER.out);
-  for (const v of valuesNamed(f.g, names)) f.g.output(v, `${SAVED_PREFIX}${v.name}`);
-  return { forward: { graph: f.g, fed: f.ctx.fed }, backward: withoutUnusedWeights(backward), saved: names.map((n) => `${SAVED_PREFIX}${n}`) };
+  for (const v of valuesNamed(f.g, names)) f.g.output(v);
+  return { forward: { graph: f.g, fed: f.ctx.fed }, backward: withoutUnusedWeights(backward), saved: names.map((n) => ({ output: n, input: `${SAVED_PREFIX}${n}` })) };
 }
 
 /**

@@ -1,0 +1,46 @@
+/**
+ * The wizard's memory estimate (src/shared/memory_estimate.ts) next to peaks measured by
+ * `npm run bench` (bench/README.md, "Memory model"): prints estimate, measured and the error
+ * for each shape and strategy, so a change to the model or the engine shows where it drifts.
+ * The measured peaks are typed in from bench/results (they need minutes to hours to re-measure).
+ *
+ *   npx tsx bench/estimate_check.ts
+ */
+import { estimateTrainMemory, stepShapeOf, type MemoryShape, type TrainStrategy } from '../src/shared/memory_estimate.js';
+import { QWEN05_SHAPE, QWEN15_SHAPE, QWEN7_SHAPE, SMOLLM_SHAPE, type BenchShape } from './synthetic_model.js';
+
+function memoryShape(b: BenchShape, storedBytesPerParam: number): MemoryShape {
+  const hd = b.headDim;
+  const layer = b.hidden * b.heads * hd + 2 * b.hidden * b.kvHeads * hd + b.heads * hd * b.hidden + 3 * b.hidden * b.intermediate;
+  return { hiddenSize: b.hidden, numLayers: b.layers, numHeads: b.heads, numKvHeads: b.kvHeads, headDim: hd, intermediateSize: b.intermediate, vocabSize: b.vocab, tiedEmbeddings: b.tied, storedBytesPerParam, parameters: b.layers * layer + b.vocab * b.hidden * (b.tied ? 1 : 2) };
+}
+
+interface Row {
+  shape: BenchShape;
+  bytes: number;
+  task: 'classification' | 'lm';
+  batch: number;
+  seqLen: number;
+  labels?: number;
+  strategy: TrainStrategy;
+  measuredMB: number;
+  when: string;
+}
+
+/** Peaks measured on the 2-core, 24 GB bench machine (maxRSS of the bench's child process). */
+const MEASURED: Row[] = [
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'keep', measuredMB: 5110, when: '2026-11-29 02:20' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-saved', measuredMB: 1149, when: '2026-11-29 02:20' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-recompute', measuredMB: 593, when: '2026-11-29 02:20' },
+  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-saved', measuredMB: 1058, when: '2026-11-29 02:07' },
+];
+
+const line = (r: Row): string => {
+  const w = stepShapeOf(r.task, r.batch, r.seqLen, 20);
+  const e = estimateTrainMemory(memoryShape(r.shape, r.bytes), { ...w, ...(r.labels ? { labelRows: r.labels } : {}), strategy: r.strategy, prepack: true });
+  const mb = e.totalBytes / 2 ** 20;
+  return `${`${r.shape.name} ${r.bytes === 2 ? 'bf16' : 'f32'} ${r.batch}×(20+${r.seqLen}) ${r.task}`.padEnd(38)} ${r.strategy.padEnd(20)} estimate ${mb.toFixed(0).padStart(6)} MB  measured ${String(r.measuredMB).padStart(6)} MB  ${(((mb - r.measuredMB) / r.measuredMB) * 100).toFixed(0).padStart(4)}%`;
+};
+for (const r of MEASURED) console.log(line(r));
+void QWEN15_SHAPE;
+void QWEN7_SHAPE;
