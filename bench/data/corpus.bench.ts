@@ -1,5 +1,5 @@
 /**
- * `npm run bench:data [-- --big | --only-big] [--skip-validate] [--val-fraction=0.01] [--validate-mb=20]`:
+ * `npm run bench:data [-- --big | --only-big | --only-validate] [--skip-validate] [--val-fraction=0.01] [--validate-mb=20]`:
  * datasets at scale (issue 13).
  *
  * Writes JSONL corpora of short stories into bench/.cache (make_corpus.ts): 1 MB and 200 MB
@@ -24,7 +24,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cacheDir = join(repo, 'bench', '.cache');
 const model = join(repo, 'resources', 'models', 'stories260K');
 const args = new Set(process.argv.slice(2));
-for (const a of args) if (!/^--(big|only-big|skip-validate|val-fraction=.*|validate-mb=.*)$/.test(a)) throw new Error(`unknown option ${a}`);
+for (const a of args) if (!/^--(big|only-big|only-validate|skip-validate|val-fraction=.*|validate-mb=.*)$/.test(a)) throw new Error(`unknown option ${a}`);
 
 interface Measured {
   label: string;
@@ -144,7 +144,7 @@ async function main(): Promise<void> {
   const smallEnv = freshCache('small');
   record(await runSps('1 MB: tune (cold cache)', tuneArgs(small, join(runs, 'small')), smallEnv));
   const midEnv = freshCache('mid');
-  if (!args.has('--only-big')) {
+  if (!args.has('--only-big') && !args.has('--only-validate')) {
     record(await runSps('200 MB: tune (cold cache)', tuneArgs(mid, join(runs, 'mid-1')), midEnv));
     // "Starts within 5 s": its first step s is the time to start.
     record(await runSps('200 MB: second run, same data and template (first step = start)', tuneArgs(mid, join(runs, 'mid-2')), midEnv));
