@@ -40,7 +40,7 @@ export async function classifyText(jobModel: LoadedModel, job: JobConfig, prompt
   if (job.task.kind !== 'classification') throw new SpsError('INVALID_ARGUMENT', `the run is a ${job.task.kind} run, not a classification run`, { hint: 'generate text with it instead' });
   const t = compileTemplate(job.task.inputTemplate, 'input template');
   const input = t.columns.length === 1 ? t.render({ [t.columns[0]!]: text }) : text;
-  const d = data ?? (await prepareTaskData(job, model));
+  const d = data ?? (await prepareTaskData(job, model, undefined, 'labels'));
   const ids = model.tokenizer.encode(input, { addSpecialTokens: true });
   const scorer = await ScoreRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' });
   try {

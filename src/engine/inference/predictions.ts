@@ -21,7 +21,7 @@ export type Prediction = PredictionDTO;
  */
 export async function predictExamples(jobModel: LoadedModel, job: JobConfig, prompt: SoftPrompt, file?: string): Promise<{ metrics: Metrics; examples: Prediction[] }> {
   const model = modelForJob(jobModel, job);
-  const data = await prepareTaskData(file ? { ...job, data: { ...job.data, validation: file } } : job, model);
+  const data = await prepareTaskData(file ? { ...job, data: { ...job.data, validation: file } } : job, model, undefined, 'validation');
   const scorer = await ScoreRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' });
   const gen = job.task.kind === 'generation' ? await ForwardRunner.create(model, prompt.numVirtualTokens, { dtype: 'float32' }) : undefined;
   try {

@@ -271,16 +271,19 @@ export async function openTaskData(job: JobConfig, jobModel: LoadedModel, opts: 
 }
 
 /**
- * Job → tokenized train and validation examples, all in memory (evaluation, predictions and
- * other small-data callers; training streams them through `openTaskData`).
+ * Job → tokenized examples in memory (training streams them through `openTaskData`). `want`:
+ * 'all' (train and validation), 'validation' (evaluation and predictions: the training
+ * examples of a large corpus are neither tokenized nor held) or 'labels' (classifying one text
+ * needs only the label set and verbalizers).
  */
-export async function prepareTaskData(job: JobConfig, model: LoadedModel, onProgress?: (file: string, read: number, total: number) => void): Promise<TaskData> {
+export async function prepareTaskData(job: JobConfig, model: LoadedModel, onProgress?: (file: string, read: number, total: number) => void, want: 'all' | 'validation' | 'labels' = 'all'): Promise<TaskData> {
   const data = await openTaskData(job, model, onProgress ? { onProgress } : {});
   try {
-    await data.tokenize([]);
+    if (want === 'all') await data.tokenize([]);
     const train: TrainExample[] = [];
-    for (let k = 0; k < data.numTrain; k++) train.push(await data.train(k));
-    const validation = await data.validation();
+    if (want === 'all') for (let k = 0; k < data.numTrain; k++) train.push(await data.train(k));
+    // Asked for in blocks, the validation examples are tokenized first (what get() waits for goes first).
+    const validation = want === 'labels' ? [] : await data.validation();
     const out: TaskData = { train, validation, truncated: data.truncatedCount(), warnings: data.warnings };
     if (data.labels && data.verbalizerIds) {
       out.labels = data.labels;

@@ -93,7 +93,7 @@ export class InferenceOpsImpl {
       const { prompt } = runCheckpointPrompt(runDir);
       let data = this.classifyData.get(runDir);
       if (!data && job.task.kind === 'classification') {
-        data = await prepareTaskData(job, model);
+        data = await prepareTaskData(job, model, undefined, 'labels');
         this.classifyData.set(runDir, data);
       }
       const r = await classifyText(model, job, prompt, text, data);
