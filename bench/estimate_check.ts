@@ -7,7 +7,7 @@
  *   npx tsx bench/estimate_check.ts
  */
 import { estimateTrainMemory, prepackFits, stepShapeOf, type MemoryShape, type TrainStrategy } from '../src/shared/memory_estimate.js';
-import { QWEN05_SHAPE, QWEN15_SHAPE, SMOLLM_SHAPE, type BenchShape } from './synthetic_model.js';
+import { QWEN05_SHAPE, QWEN15_SHAPE, QWEN7_SHAPE, SMOLLM_SHAPE, type BenchShape } from './synthetic_model.js';
 
 function memoryShape(b: BenchShape, storedBytesPerParam: number): MemoryShape {
   const hd = b.headDim;
@@ -42,6 +42,10 @@ const MEASURED: Row[] = [
   { shape: QWEN05_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-saved', measuredMB: 1009, when: '2026-11-29 02:40' },
   { shape: QWEN05_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-recompute', measuredMB: 561, when: '2026-11-29 02:40' },
   { shape: QWEN15_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 128, strategy: 'layerwise-saved', measuredMB: 2298, when: '2026-11-29 02:54' },
+  // Measured by the bench's q15 / q7 groups in another session (bench/README.md, 1.08 / 2.37 / 1.64 GB).
+  { shape: QWEN15_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 128, strategy: 'layerwise-recompute', measuredMB: 1106, when: '2026-11-29' },
+  { shape: QWEN15_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 128, strategy: 'layerwise-saved', measuredMB: 2427, when: '2026-11-29' },
+  { shape: QWEN7_SHAPE, bytes: 2, task: 'lm', batch: 1, seqLen: 64, strategy: 'layerwise-saved', measuredMB: 1679, when: '2026-11-29' },
 ];
 
 const line = (r: Row): string => {

@@ -207,6 +207,18 @@ export interface Settings {
   theme: 'light' | 'dark' | 'system';
 }
 
+/** Progress of a dataset validation started with a validationId ('datasets.validateProgress' events). */
+export interface DatasetValidationProgress {
+  validationId: string;
+  /** Reading counts bytes of the file; tokenizing counts examples. */
+  phase: 'reading' | 'tokenizing';
+  which: 'train' | 'validation';
+  done: number;
+  total: number;
+  /** Seconds left in this phase (-1 while unknown). */
+  etaSeconds: number;
+}
+
 /** The shared token cache (tokenized datasets, reused by validation, runs and sweeps). */
 export interface TokenCacheStatus {
   dir: string;
@@ -240,7 +252,9 @@ export interface ApiMethods {
   'models.setHubToken': { req: { token: string }; res: HubTokenStatus };
   'models.clearHubToken': { req: Record<string, never>; res: HubTokenStatus };
   'datasets.preview': { req: { path: string; limit?: number }; res: DatasetPreview };
-  'datasets.validate': { req: { job: JobConfig }; res: ValidationReportDTO };
+  /** With a validationId: 'datasets.validateProgress' events, and 'datasets.cancelValidate' ends it (a CANCELLED error). */
+  'datasets.validate': { req: { job: JobConfig; validationId?: string }; res: ValidationReportDTO };
+  'datasets.cancelValidate': { req: { validationId: string }; res: { ok: boolean } };
   'datasets.templatePreview': { req: { job: JobConfig; limit?: number }; res: TemplatePreview };
   /** A file's content sent by the browser (web mode's drag-and-drop), saved under DATA/uploads/. */
   'datasets.upload': { req: { name: string; contentBase64: string }; res: { path: string; bytes: number } };
@@ -278,6 +292,7 @@ export interface ApiEvents {
   'sweeps.event': { id: string; event: SweepEvent };
   'sweeps.changed': { sweep: SweepSummary };
   'models.pull': PullStatus;
+  'datasets.validateProgress': DatasetValidationProgress;
   'inference.token': { streamId: string; token?: number; delta?: string; done?: { stopped: boolean; text: string; ids: number[] }; error?: SerializedError };
 }
 

@@ -125,6 +125,36 @@ describe('wizard', () => {
     await waitFor(() => expect(next().disabled).toBe(false));
   });
 
+  it('a long validation shows its progress (phase, counts, ETA) and Cancel stops it', async () => {
+    let fail: (e: unknown) => void = () => undefined;
+    const a = api({
+      'datasets.validate': () => new Promise((_resolve, reject) => (fail = reject)),
+      'datasets.cancelValidate': () => {
+        fail(Object.assign(new Error('validation was cancelled'), { error: { code: 'CANCELLED', message: 'validation was cancelled', hint: 'what was tokenized so far is kept in the token cache' } }));
+        return { ok: true };
+      },
+    });
+    renderApp(a);
+    await pickModel();
+    fireEvent.click(next());
+    fireEvent.change(screen.getByTestId('dataset-path-input'), { target: { value: '/d/sentiment.csv' } });
+    fireEvent.click(screen.getByTestId('dataset-load'));
+    await screen.findByTestId('validate-progress');
+    await waitFor(() => expect(a.callsOf('datasets.validate')).toHaveLength(1));
+    const validationId = a.callsOf('datasets.validate')[0]!.validationId!;
+    expect(validationId).toBeTruthy();
+    // Progress of another validation is not ours.
+    act(() => a.emit('datasets.validateProgress', { validationId: 'other', phase: 'reading', which: 'train', done: 1, total: 2, etaSeconds: 1 }));
+    expect(screen.queryByTestId('validate-progress-bar')).toBeNull();
+    act(() => a.emit('datasets.validateProgress', { validationId, phase: 'tokenizing', which: 'train', done: 250_000, total: 1_000_000, etaSeconds: 90 }));
+    expect(screen.getByTestId('validate-progress-text').textContent).toBe('Tokenizing the training file: 250.0K of 1.0M examples · about 1m 30s left');
+    expect(screen.getByTestId('validate-progress-bar').getAttribute('aria-valuenow')).toBe('250000');
+    fireEvent.click(screen.getByTestId('validate-cancel'));
+    await waitFor(() => expect(a.callsOf('datasets.cancelValidate')).toEqual([{ validationId }]));
+    expect((await screen.findByTestId('validate-error')).textContent).toMatch(/cancelled/);
+    expect(screen.queryByTestId('validate-progress')).toBeNull();
+  });
+
   it('shows validation problems with line numbers and blocks Next', async () => {
     renderApp(api({ 'datasets.validate': () => BAD_REPORT }));
     await pickModel();

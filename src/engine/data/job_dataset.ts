@@ -8,7 +8,7 @@ import { buildExamples } from './dataset.js';
 import { previewRecords } from './readers/index.js';
 import { tokenCacheRoot } from './cache_entry.js';
 import { tokenizerVariantOf } from './tokenized_dataset.js';
-import { validateStreaming } from './validate_streaming.js';
+import { validateStreaming, type ValidateProgress } from './validate_streaming.js';
 import { reportDTO } from './validation_report_dto.js';
 
 /**
@@ -21,7 +21,7 @@ function readOpts(job: JobConfig) {
 }
 
 /** Validates the job's training (and validation) file, with token lengths from the model's tokenizer. */
-export async function validateJobDataset(job: JobConfig, model: LoadedModel): Promise<ValidationReportDTO> {
+export async function validateJobDataset(job: JobConfig, model: LoadedModel, opts: { signal?: AbortSignal; onProgress?: (p: ValidateProgress) => void } = {}): Promise<ValidationReportDTO> {
   // Streams files of any size; every example is tokenized into the shared token cache, so the
   // run that follows on this file, tokenizer and template starts at once.
   const tok = modelForJob(model, job).tokenizer;
@@ -32,6 +32,8 @@ export async function validateJobDataset(job: JobConfig, model: LoadedModel): Pr
     ...(job.data.validation ? { validationFile: resolve(job.data.validation) } : {}),
     tokens: { tokenizer: tok, modelDir: model.dir, cacheRoot: tokenCacheRoot(), ...tokenizerVariantOf(tok) },
     maxLength: job.training.maxLength,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
   });
   return reportDTO(report);
 }

@@ -20,6 +20,8 @@ import type { TokenizedExample } from './example.js';
 
 export const TOKEN_CACHE_VERSION = 2;
 const LOG_RECORD = 12;
+/** An example's offset while it is not tokenized (also the first offset that needs 8 bytes). */
+const ABSENT = 0xffffffff;
 
 export type TokenWidth = 1 | 2 | 4;
 
@@ -46,8 +48,11 @@ export function tokenCacheFiles(dir: string): TokenCacheFiles {
  * `has(i)` / `read(i)` serve tokenized examples; `append` adds one.
  */
 export class TokenStore {
-  /** Offset (in tokens) of each example in tokens.bin; -1 while it is not tokenized. */
-  private readonly offset: Float64Array;
+  /**
+   * Offset (in tokens) of each example in tokens.bin: 4 bytes per example (ABSENT while not
+   * tokenized) while tokens.bin holds under 4G tokens (a 2 GB corpus holds ~1G), then 8 (-1).
+   */
+  private offset: Uint32Array | Float64Array;
   private readonly length: Uint32Array;
   private readonly labelStart: Uint32Array;
   private readonly fd: number;
@@ -64,7 +69,7 @@ export class TokenStore {
     readonly width: TokenWidth,
     writable: boolean,
   ) {
-    this.offset = new Float64Array(count).fill(-1);
+    this.offset = new Uint32Array(count).fill(ABSENT);
     this.length = new Uint32Array(count);
     this.labelStart = new Uint32Array(count);
     this.buf = Buffer.allocUnsafe(64 * 1024);
@@ -104,11 +109,11 @@ export class TokenStore {
           const len = block.readUInt32LE(o + 4);
           const start = block.readUInt32LE(o + 8);
           if (i >= this.count || end + len > fileTokens || start > len) break reading;
-          if (this.offset[i]! < 0) {
+          if (!this.has(i)) {
             this.stored++;
             this.totalTokens += len;
           }
-          this.offset[i] = end;
+          this.setOffset(i, end);
           this.length[i] = len;
           this.labelStart[i] = start;
           end += len;
@@ -152,11 +157,11 @@ export class TokenStore {
       const i = buf.readUInt32LE(r * LOG_RECORD);
       const len = buf.readUInt32LE(r * LOG_RECORD + 4);
       if (i >= this.count || this.endTokens + len > fileTokens) return;
-      if (this.offset[i]! < 0) {
+      if (!this.has(i)) {
         this.stored++;
         this.totalTokens += len;
       }
-      this.offset[i] = this.endTokens;
+      this.setOffset(i, this.endTokens);
       this.length[i] = len;
       this.labelStart[i] = buf.readUInt32LE(r * LOG_RECORD + 8);
       this.endTokens += len;
@@ -176,18 +181,29 @@ export class TokenStore {
   }
 
   has(i: number): boolean {
-    return this.offset[i]! >= 0;
+    const off = this.offset[i]!;
+    return this.offset instanceof Uint32Array ? off !== ABSENT : off >= 0;
+  }
+
+  /** Records example i's offset, moving to 8-byte offsets once one no longer fits 4 bytes. */
+  private setOffset(i: number, off: number): void {
+    if (off >= ABSENT && this.offset instanceof Uint32Array) {
+      const wide = new Float64Array(this.count);
+      for (let k = 0; k < this.count; k++) wide[k] = this.offset[k] === ABSENT ? -1 : this.offset[k]!;
+      this.offset = wide;
+    }
+    this.offset[i] = off;
   }
 
   /** Token count of example i (0 if not tokenized yet). */
   tokensOf(i: number): number {
-    return this.offset[i]! >= 0 ? this.length[i]! : 0;
+    return this.has(i) ? this.length[i]! : 0;
   }
 
   /** Example i as it was appended. */
   read(i: number): TokenizedExample {
     const off = this.offset[i]!;
-    if (!(off >= 0)) throw new SpsError('INTERNAL', `token cache: example ${i} is not tokenized yet`);
+    if (!this.has(i)) throw new SpsError('INTERNAL', `token cache: example ${i} is not tokenized yet`);
     const len = this.length[i]!;
     const bytes = len * this.width;
     const buf = bytes <= this.buf.length ? this.buf : Buffer.allocUnsafe(bytes);
@@ -207,7 +223,7 @@ export class TokenStore {
   /** Appends example i (tokens first, then its log record). Already stored: ignored. */
   append(i: number, ex: TokenizedExample): void {
     if (this.logFd === undefined) throw new SpsError('INTERNAL', 'token cache opened read-only');
-    if (this.offset[i]! >= 0) return;
+    if (this.has(i)) return;
     const len = ex.ids.length;
     const data = Buffer.allocUnsafe(len * this.width);
     const max = this.width === 4 ? 0xffffffff : (1 << (8 * this.width)) - 1;
@@ -224,7 +240,7 @@ export class TokenStore {
     rec.writeUInt32LE(len, 4);
     rec.writeUInt32LE(ex.labelStart, 8);
     writeAll(this.logFd, rec, null);
-    this.offset[i] = this.endTokens;
+    this.setOffset(i, this.endTokens);
     this.length[i] = len;
     this.labelStart[i] = ex.labelStart;
     this.endTokens += len;

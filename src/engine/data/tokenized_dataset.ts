@@ -54,6 +54,13 @@ export interface OpenOptions {
   onReadProgress?: (bytesRead: number, totalBytes: number) => void;
 }
 
+/** Examples to tokenize first, in order: `map[items[k]]` (or `items[k]`) for each part. */
+export interface FillPart {
+  items: ArrayLike<number>;
+  map?: ArrayLike<number>;
+}
+export type FillOrder = ArrayLike<number> | FillPart[];
+
 interface MetaFile {
   version: 1;
   key: string;
@@ -150,7 +157,7 @@ export class TokenizedDataset {
    * file order; resolves when all are stored. Another process tokenizing the same entry is
    * followed instead (its results are read as they land).
    */
-  fill(first: ArrayLike<number> = [], opts: { pool?: TokenizerPool; threads?: number; onProgress?: (p: TokenizeProgress) => void } = {}): Promise<void> {
+  fill(first: FillOrder = [], opts: { pool?: TokenizerPool; threads?: number; onProgress?: (p: TokenizeProgress) => void } = {}): Promise<void> {
     this.filling ??= this.produce(first, opts).catch((err: unknown) => {
       this.failure = err instanceof Error ? err : new Error(String(err));
       for (const list of this.waiters.values()) for (const w of list) w.reject(this.failure);
@@ -167,7 +174,7 @@ export class TokenizedDataset {
     for (const w of list) w.resolve();
   }
 
-  private async produce(first: ArrayLike<number>, opts: { pool?: TokenizerPool; threads?: number; onProgress?: (p: TokenizeProgress) => void }): Promise<void> {
+  private async produce(first: FillOrder, opts: { pool?: TokenizerPool; threads?: number; onProgress?: (p: TokenizeProgress) => void }): Promise<void> {
     const start = performance.now();
     const startTokens = this.store.storedTokens;
     const report = (): void => {
@@ -205,7 +212,12 @@ export class TokenizedDataset {
     const queued = new Uint8Array(this.count);
     const count = this.count;
     const plan = (function* (): Generator<number> {
-      for (let k = 0; k < first.length; k++) yield first[k]!;
+      // Parts in order, each optionally through a map (example numbers without copying millions of them).
+      const parts = Array.isArray(first) && first.length > 0 && typeof first[0] === 'object' ? (first as FillPart[]) : [{ items: first as ArrayLike<number> }];
+      for (const part of parts) {
+        const { items, map } = part;
+        for (let k = 0; k < items.length; k++) yield map ? map[items[k]!]! : items[k]!;
+      }
       for (let i = 0; i < count; i++) yield i;
     })();
     const inFlight = new Set<Promise<void>>();

@@ -87,8 +87,12 @@ export class HeadChunks {
     const kind: SliceKind = opts.grad ? 'grad' : 'stats';
     const slice = buildHeadSliceGraph(model, { dtype: opts.dtype, kind });
     const head = new HeadChunks(model, opts.dtype, opts, feeder, norm, slice.head, sliceRows, opts.headChunkRows ?? headChunkRows(sliceRows, opts.dtype), opts.grad);
-    head.slices.set(kind, await FedSession.create(slice, model.weights, feeder, opts));
-    if (opts.grad) head.normBackward = await FedSession.create(buildHeadNormBackwardGraph(model, { dtype: opts.dtype }), model.weights, feeder, opts);
+    // The train step's sessions up front; forward-only users (scoring, or logits for generation)
+    // create the one slice graph they use on first use.
+    if (opts.grad) {
+      head.slices.set(kind, await FedSession.create(slice, model.weights, feeder, opts));
+      head.normBackward = await FedSession.create(buildHeadNormBackwardGraph(model, { dtype: opts.dtype }), model.weights, feeder, opts);
+    }
     return head;
   }
 

@@ -172,14 +172,13 @@ export class StreamedTaskData {
    * them), then the validation set, then the rest of `upcoming`, then everything else.
    */
   tokenize(upcoming: ArrayLike<number>, opts: { beforeEval?: number; threads?: number; onProgress?: (p: TokenizeProgress) => void } = {}): Promise<void> {
-    // Example numbers in typed arrays: 4 bytes each, for corpora of millions of examples.
-    const train = new Int32Array(upcoming.length);
-    for (let k = 0; k < upcoming.length; k++) train[k] = this.trainIdx[upcoming[k]!]!;
-    const head = train.subarray(0, Math.min(train.length, opts.beforeEval ?? train.length));
-    const tail = train.subarray(head.length);
+    // Views and maps, no copies: a multi-GB corpus has millions of example numbers.
+    const cut = Math.min(upcoming.length, opts.beforeEval ?? upcoming.length);
+    const head = { items: sliceOf(upcoming, 0, cut), map: this.trainIdx };
+    const tail = { items: sliceOf(upcoming, cut, upcoming.length), map: this.trainIdx };
     const fillOpts = { ...(opts.threads !== undefined ? { threads: opts.threads } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
-    if (this.valSet === this.trainSet) return this.trainSet.fill(concatIndices(head, this.valIdx, tail), fillOpts);
-    return Promise.all([this.trainSet.fill(train, fillOpts), this.valSet.fill(this.valIdx, fillOpts)]).then(() => undefined);
+    if (this.valSet === this.trainSet) return this.trainSet.fill([head, { items: this.valIdx }, tail], fillOpts);
+    return Promise.all([this.trainSet.fill([head, tail], fillOpts), this.valSet.fill(this.valIdx, fillOpts)]).then(() => undefined);
   }
 
   /** Examples cut to maxLength among those tokenized so far (all of them once complete). */
@@ -198,14 +197,9 @@ export class StreamedTaskData {
   }
 }
 
-function concatIndices(...parts: Int32Array[]): Int32Array {
-  const out = new Int32Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+/** A view of a typed array (no copy), or a slice of a plain one. */
+function sliceOf(a: ArrayLike<number>, from: number, to: number): ArrayLike<number> {
+  return a instanceof Int32Array ? a.subarray(from, to) : Array.prototype.slice.call(a, from, to);
 }
 
 export interface OpenTaskDataOptions {

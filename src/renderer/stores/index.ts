@@ -39,6 +39,7 @@ export function createStores(api: ApiClient) {
         api.subscribe('sweeps.changed', ({ sweep }) => stores.sweeps.getState().onChanged(sweep)),
         api.subscribe('inference.token', (p) => stores.results.getState().onToken(p)),
         api.subscribe('models.pull', (p) => stores.hub.getState().onPull(p)),
+        api.subscribe('datasets.validateProgress', (p) => stores.wizard.getState().onValidateProgress(p)),
       ];
       return () => offs.forEach((off) => off());
     },

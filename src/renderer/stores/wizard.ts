@@ -1,5 +1,5 @@
 import { createStore } from 'zustand';
-import type { ApiClient, DatasetPreview, ModelEntry, RunSummary, TemplatePreview, ValidationReportDTO } from '../../shared/api';
+import type { ApiClient, DatasetPreview, DatasetValidationProgress, ModelEntry, RunSummary, TemplatePreview, ValidationReportDTO } from '../../shared/api';
 import { JOB_DEFAULTS, validateJob, type FieldError, type JobConfig, type TaskConfig, type TaskKind } from '../../shared/job';
 import { SAMPLE_RUN_NAME, sampleJob, type SampleInfo } from '../../shared/sample_job';
 import { suggestedForModel } from '../lib/estimates';
@@ -16,6 +16,8 @@ export interface WizardState {
   trainingBy: 'steps' | 'epochs';
   preview: Async<DatasetPreview>;
   report: Async<ValidationReportDTO>;
+  /** The running validation: its id and its latest progress (a large file takes minutes). */
+  validation?: { id: string; progress?: DatasetValidationProgress };
   template: Async<TemplatePreview>;
   /** The run whose prompt initialises this one (init 'file'). */
   initRunId?: string;
@@ -31,6 +33,9 @@ export interface WizardState {
   setTrainingBy: (by: 'steps' | 'epochs') => void;
   setInitRun: (run: RunSummary | undefined) => void;
   validate: () => Promise<void>;
+  /** Stops the running validation (its report becomes a "cancelled" error). */
+  cancelValidation: () => Promise<void>;
+  onValidateProgress: (p: DatasetValidationProgress) => void;
   loadTemplatePreview: () => Promise<void>;
   launchJob: () => Promise<string | undefined>;
   /**
@@ -213,19 +218,31 @@ export const createWizardStore = (api: ApiClient) =>
         if (!job.data.train || preview.status !== 'ready') return;
         if (validateJob(job).some((e) => e.field.startsWith('data.'))) return;
         const seq = ++validateSeq;
-        set({ report: { status: 'loading', data: get().report.data } });
+        // A newer validation replaces a running one.
+        const running = get().validation;
+        if (running) void api.call('datasets.cancelValidate', { validationId: running.id }).catch(() => undefined);
+        const validationId = `v${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+        set({ report: { status: 'loading', data: get().report.data }, validation: { id: validationId } });
         try {
-          const data = await api.call('datasets.validate', { job });
+          const data = await api.call('datasets.validate', { job, validationId });
           if (seq !== validateSeq) return;
-          set({ report: { status: 'ready', data } });
+          set({ report: { status: 'ready', data }, validation: undefined });
           // Classification: the labels the data has, with their default verbalizers.
           const j = get().job;
           if (j.task.kind === 'classification' && data.labels && data.labels.length && !j.task.labels) {
             set({ job: { ...j, task: { ...j.task, labels: data.labels, verbalizers: data.verbalizers ?? Object.fromEntries(data.labels.map((l) => [l, ` ${l}`])) } } });
           }
         } catch (e) {
-          if (seq === validateSeq) set({ report: { status: 'error', error: toSerialized(e) } });
+          if (seq === validateSeq) set({ report: { status: 'error', error: toSerialized(e) }, validation: undefined });
         }
+      },
+      cancelValidation: async () => {
+        const running = get().validation;
+        if (running) await api.call('datasets.cancelValidate', { validationId: running.id }).catch(() => undefined);
+      },
+      onValidateProgress: (p) => {
+        const running = get().validation;
+        if (running?.id === p.validationId) set({ validation: { id: running.id, progress: p } });
       },
       loadTemplatePreview: async () => {
         const { job } = get();

@@ -25,7 +25,7 @@ async function run(callId: number, op: OpName, req: unknown, abort: AbortControl
   try {
     const fn = impl.ops[op] as (r: unknown, c: Parameters<InferenceOpsImpl['ops']['generate']>[1]) => Promise<unknown>;
     if (!fn) throw new SpsError('INTERNAL', `the inference worker has no operation "${op}"`);
-    const value = await fn(req, { signal: abort.signal, onToken: (token, delta) => port.post({ type: 'token', callId, token, delta }) });
+    const value = await fn(req, { signal: abort.signal, onToken: (token, delta) => port.post({ type: 'token', callId, token, delta }), onProgress: (progress) => port.post({ type: 'progress', callId, progress }) });
     port.post({ type: 'result', callId, value });
   } catch (err) {
     port.post({ type: 'error', callId, error: serialize(err) });

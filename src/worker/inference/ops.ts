@@ -15,12 +15,14 @@ import { probeProviders } from '../../engine/runtime/providers.js';
 import { prepareTaskData, type TaskData } from '../../engine/tuning/prepare_data.js';
 import { createRun, readRunJob } from '../../engine/tuning/run.js';
 import type { SoftPrompt } from '../../engine/tuning/soft_prompt.js';
+import type { DatasetValidationProgress } from '../../shared/api.js';
 import type { GenerateCall, OpName, OpReq, OpRes } from './protocol.js';
 
 export interface CallContext {
   /** Aborted by the parent's cancel message. */
   signal: AbortSignal;
   onToken(token: number, delta: string): void;
+  onProgress(p: Omit<DatasetValidationProgress, 'validationId'>): void;
 }
 
 type Op<K extends OpName> = (req: OpReq<K>, call: CallContext) => Promise<OpRes<K>>;
@@ -110,7 +112,7 @@ export class InferenceOpsImpl {
     },
     // A fresh look at the folder every time (it may have been fixed since), not the cached model.
     inspectModel: async ({ path, addedAt }) => inspectModel(path, addedAt),
-    validateDataset: async ({ job }) => validateJobDataset(job, this.model(job.model.path)),
+    validateDataset: async ({ job }, call) => validateJobDataset(job, this.model(job.model.path), { signal: call.signal, onProgress: (p) => call.onProgress(p) }),
     templatePreview: async ({ job, limit }) => previewJobTemplate(job, this.model(job.model.path), limit),
     exportRun: async ({ runDir, opts }) => {
       const r = exportRun(runDir, opts);

@@ -27,12 +27,14 @@ export interface CallOptions {
   /** Aborting asks the worker to end the call early (generation stops after the current token). */
   signal?: AbortSignal;
   onToken?: (token: number, delta: string) => void;
+  onProgress?: (p: Extract<InferenceToParent, { type: 'progress' }>['progress']) => void;
 }
 
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
   onToken: ((token: number, delta: string) => void) | undefined;
+  onProgress: CallOptions['onProgress'];
 }
 
 interface Pooled {
@@ -80,7 +82,7 @@ export class InferencePool {
     clearTimeout(w.idleTimer);
     w.idleTimer = undefined;
     return new Promise<OpRes<K>>((resolve, reject) => {
-      w.pending.set(callId, { resolve: resolve as (v: unknown) => void, reject, onToken: opts.onToken });
+      w.pending.set(callId, { resolve: resolve as (v: unknown) => void, reject, onToken: opts.onToken, onProgress: opts.onProgress });
       w.proc.send({ type: 'call', callId, op, req } satisfies ParentToInference);
       if (opts.signal) {
         const cancel = () => w.proc.send({ type: 'cancel', callId } satisfies ParentToInference);
@@ -175,6 +177,10 @@ export class InferencePool {
     if (!p) return;
     if (m.type === 'token') {
       p.onToken?.(m.token, m.delta);
+      return;
+    }
+    if (m.type === 'progress') {
+      p.onProgress?.(m.progress);
       return;
     }
     w.pending.delete(m.callId);

@@ -1,4 +1,4 @@
-import type { ApiEvents, ModelEntry, ProviderInfo, Res, TemplatePreview, ValidationReportDTO } from '../../shared/api.js';
+import type { ApiEvents, DatasetValidationProgress, ModelEntry, ProviderInfo, Res, TemplatePreview, ValidationReportDTO } from '../../shared/api.js';
 import type { JobConfig } from '../../shared/job.js';
 import type { SerializedError } from '../../shared/training_events.js';
 import type { ExportOptions } from '../../engine/export/export_run.js';
@@ -54,5 +54,7 @@ export type InferenceToParent =
   | { type: 'result'; callId: number; value: unknown }
   | { type: 'error'; callId: number; error: SerializedError }
   | { type: 'token'; callId: number; token: number; delta: string }
+  /** Progress of a long call (dataset validation). */
+  | { type: 'progress'; callId: number; progress: Omit<DatasetValidationProgress, 'validationId'> }
   /** The worker's resident memory after a call, for the pool's memory budget. */
   | { type: 'memory'; rss: number };

@@ -7,6 +7,7 @@ import { VirtualTable } from '../../components/VirtualTable';
 import { useWizard } from '../../stores';
 import { fieldErrors, templateColumn } from '../../stores/wizard';
 import { TaskKindPicker } from './TaskKindPicker';
+import { ValidationProgress } from './ValidationProgress';
 
 function ColumnSelect({ label, value, columns, onChange, testId }: { label: string; value: string | undefined; columns: string[]; onChange: (c: string) => void; testId: string }) {
   const custom = value === undefined;
@@ -233,7 +234,7 @@ export function DatasetStep() {
               Validate again
             </button>
           </div>
-          {report.status === 'loading' && <Loading label="Validating the dataset…" testId="validate-loading" />}
+          {report.status === 'loading' && <ValidationProgress />}
           {report.status === 'error' && report.error && <ErrorBox error={report.error} title="Validation failed" testId="validate-error" />}
           {report.data && <ValidationReport report={report.data} />}
         </>
