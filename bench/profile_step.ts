@@ -4,6 +4,7 @@
  * reads (WeightStream), the chunked head and the host-side rest (embedding, batch, gradient
  * sums). Timers wrap the classes' methods from outside, so the engine carries no profiling code.
  * Process CPU time is the useful number on a loaded machine (wall time mostly measures the load).
+ * (bench/layerwise_profile.ts times one layer's pieces in isolation, for models too big to step.)
  *
  *   npx tsx bench/profile_step.ts <model dir> <strategy> [batch] [seqLen] [labels|all] [steps]
  *
