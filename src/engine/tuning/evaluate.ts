@@ -35,6 +35,19 @@ export interface EvalContext {
    */
   maxGenerationExamples?: number;
   stopTokenIds: readonly number[];
+  /**
+   * Asked before every batch (every example when generating): true stops the evaluation with
+   * EvaluationCancelled, so a cancel never waits for a whole validation set to be scored.
+   */
+  cancelled?: () => boolean;
+}
+
+/** Thrown when `EvalContext.cancelled` says so: the evaluation's partial results are dropped. */
+export class EvaluationCancelled extends Error {
+  constructor() {
+    super('evaluation cancelled');
+    this.name = 'EvaluationCancelled';
+  }
 }
 
 function sourceOf(v: EvalContext['validation']): ExampleSource {
@@ -44,22 +57,29 @@ function sourceOf(v: EvalContext['validation']): ExampleSource {
 }
 
 /**
- * The first `count` examples block by block. Blocks are whole multiples of the batch size, so
- * the scorer sees exactly the batches one call over all examples would make, and sums taken
- * across blocks in order equal the sums over the whole list, to the last bit.
+ * The first `count` examples, `batch` at a time, read block by block. Blocks are whole
+ * multiples of the batch size, so the scorer sees exactly the batches one call over all
+ * examples would make, and sums taken across batches in order equal the sums over the whole
+ * list, to the last bit. The cancel check runs before each batch.
  */
-async function* blocksOf(ctx: EvalContext, count: number, batch: number): AsyncGenerator<readonly TrainExample[]> {
+async function* batchesOf(ctx: EvalContext, count: number, batch: number): AsyncGenerator<readonly TrainExample[]> {
   const src = sourceOf(ctx.validation);
   const size = Math.ceil(Math.max(1, ctx.blockExamples ?? EVAL_BLOCK_EXAMPLES) / batch) * batch;
-  for (let s = 0; s < count; s += size) yield await src.read(s, Math.min(count, s + size));
+  for (let s = 0; s < count; s += size) {
+    const block = await src.read(s, Math.min(count, s + size));
+    for (let b = 0; b < block.length; b += batch) {
+      if (ctx.cancelled?.()) throw new EvaluationCancelled();
+      yield block.slice(b, b + batch);
+    }
+  }
 }
 
 /** Token-level mean loss over all label tokens (the validation loss). */
 async function meanLoss(ctx: EvalContext, scorer: ScoreRunner, prompt: SoftPrompt | undefined): Promise<number> {
   let lp = 0;
   let n = 0;
-  for await (const block of blocksOf(ctx, sourceOf(ctx.validation).length, ctx.batchSize)) {
-    const scores = await scorer.score(prompt, block, ctx.batchSize);
+  for await (const batch of batchesOf(ctx, sourceOf(ctx.validation).length, ctx.batchSize)) {
+    const scores = await scorer.score(prompt, batch, ctx.batchSize);
     for (const s of scores) lp += s.logprob;
     for (const s of scores) n += s.tokens;
   }
@@ -109,9 +129,10 @@ export async function evaluateWithDetails(ctx: EvalContext, scorer: ScoreRunner,
   if (ctx.kind === 'classification' && ctx.verbalizerIds && ctx.labels) {
     const truth: number[] = [];
     const pred: number[] = [];
-    for await (const block of blocksOf(ctx, total, ctx.batchSize)) {
-      for (const e of block) truth.push(e.label!);
-      pred.push(...(await classify(scorer, prompt, block, ctx.verbalizerIds, ctx.batchSize)));
+    for await (const batch of batchesOf(ctx, total, ctx.batchSize)) {
+      for (const e of batch) truth.push(e.label!);
+      // A batch of inputs gives batch × labels candidates: whole batches, as for the whole set.
+      pred.push(...(await classify(scorer, prompt, batch, ctx.verbalizerIds, ctx.batchSize)));
     }
     metrics.accuracy = accuracy(truth, pred);
     metrics.macro_f1 = macroF1(truth, pred);
@@ -125,8 +146,8 @@ export async function evaluateWithDetails(ctx: EvalContext, scorer: ScoreRunner,
     let f1 = 0;
     let stopped = 0;
     details.generations = [];
-    for await (const block of blocksOf(ctx, sampled, 1)) {
-      for (const ex of block) {
+    for await (const one of batchesOf(ctx, sampled, 1)) {
+      for (const ex of one) {
         const input = ex.ids.slice(0, ex.labelStart);
         const ref = ex.ids.slice(ex.labelStart);
         const g = await greedyGenerate(generator, prompt, input, { maxNewTokens: ref.length, stopTokenIds: ctx.stopTokenIds });

@@ -8,6 +8,7 @@ import { TrainStepRunner } from './train_step_runner.js';
 import { DynamicLossScaler } from './loss_scaling.js';
 import { jobPrecision } from './job_precision.js';
 import { Checkpointer } from './training_checkpoints.js';
+import { EvaluationCancelled } from './evaluate.js';
 import { TrainingEvaluation } from './training_evaluation.js';
 import { startOrResume, type TrainingPosition } from './training_position.js';
 import { dataKeyOf, prepareTraining, type TrainingSetup } from './training_setup.js';
@@ -124,13 +125,13 @@ async function trainWithData(runDir: string, setup: TrainingSetup, res: TrainerR
   const scorer = await res.runner(`score:${sessionKey}`, () => ScoreRunner.create(model, n, compute));
   const generator = job.task.kind === 'generation' ? await res.runner(`forward:${sessionKey}`, () => ForwardRunner.create(model, n, compute)) : undefined;
   const checkpoints = new Checkpointer(runDir, position, emit, opts.hooks?.onCheckpointStage);
-  const evaluation = new TrainingEvaluation(runDir, setup, position, checkpoints, emit);
+  const evaluation = new TrainingEvaluation(runDir, setup, position, checkpoints, emit, () => opts.control.cancelled);
   try {
     // A resumed run that stopped before its (deferred) baseline still owes one.
     const needsBaseline = !position.resumed || !readMetrics(runDir).some((m) => m.kind === 'baseline');
     const cachedBaseline = (compute: () => Promise<Metrics>) => res.baseline(`${dataKeyOf(job)}:${job.training.evalBatchSize}:${job.device}:${precision}`, compute);
     if (needsBaseline && large) evaluation.baselinePending = cachedBaseline;
-    else if (needsBaseline) await evaluation.baseline(cachedBaseline);
+    else if (needsBaseline) await cancellable(evaluation.baseline(cachedBaseline));
     const stepper = new OptimizerStepper(position, trainer, {
       job,
       totalSteps,
@@ -248,7 +249,7 @@ async function trainLoop(p: LoopParts): Promise<string> {
     emit({ type: 'progress', ...progress });
 
     if (state.step % t.evalEvery === 0 || state.step === totalSteps || state.step === p.stopAt) {
-      await p.evaluate(state.step === totalSteps);
+      if (!(await cancellable(p.evaluate(state.step === totalSteps)))) break;
       if (p.shouldStop()) return `early stopping: ${setup.metric} did not improve for ${t.patience} evaluation(s)`;
     }
     if (state.step % t.checkpointEvery === 0) p.checkpoints.save();
@@ -257,3 +258,17 @@ async function trainLoop(p: LoopParts): Promise<string> {
 }
 
 const REACHED_END = 'reached the last step';
+
+/**
+ * Awaits an evaluation; false when the user cancelled it midway (its partial results are
+ * dropped, the run then ends as cancelled from its last step's state).
+ */
+async function cancellable(evaluation: Promise<unknown>): Promise<boolean> {
+  try {
+    await evaluation;
+    return true;
+  } catch (err) {
+    if (err instanceof EvaluationCancelled) return false;
+    throw err;
+  }
+}

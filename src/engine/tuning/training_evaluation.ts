@@ -3,7 +3,7 @@ import type { Metrics, TrainingEvent } from '../../shared/training_events.js';
 import { ForwardRunner } from '../inference/forward_runner.js';
 import { ScoreRunner } from '../inference/score_runner.js';
 import type { Checkpointer } from './training_checkpoints.js';
-import { evaluate } from './evaluate.js';
+import { evaluate, type EvalContext } from './evaluate.js';
 import type { TrainingPosition } from './training_position.js';
 import type { TrainingSetup } from './training_setup.js';
 import { appendMetrics } from './run_dir.js';
@@ -26,7 +26,14 @@ export class TrainingEvaluation {
     private readonly position: TrainingPosition,
     private readonly checkpoints: Checkpointer,
     private readonly emit: (e: TrainingEvent) => void,
+    /** The user's cancel: asked between evaluation batches (a cancel stops an evaluation midway). */
+    private readonly cancelled: () => boolean = () => false,
   ) {}
+
+  private async context(whole: boolean): Promise<EvalContext> {
+    const { maxGenerationExamples: _cap, ...uncapped } = await this.setup.evalContext();
+    return { ...(whole ? uncapped : await this.setup.evalContext()), cancelled: this.cancelled };
+  }
 
   /**
    * The bare model's metrics (no prompt), recorded as the baseline at step 0. `cached` lets a
@@ -35,7 +42,7 @@ export class TrainingEvaluation {
   async baseline(cached: (compute: () => Promise<Metrics>) => Promise<Metrics> = (c) => c()): Promise<void> {
     this.baselinePending = undefined;
     const { model, job } = this.setup;
-    const evalCtx = await this.setup.evalContext();
+    const evalCtx = await this.context(false);
     const provider = job.device;
     const metrics: Metrics = await cached(async () => {
       const scorer = await ScoreRunner.create(model, 0, { dtype: 'float32', provider });
@@ -59,8 +66,7 @@ export class TrainingEvaluation {
   async run(scorer: ScoreRunner, generator: ForwardRunner | undefined, whole = false): Promise<boolean> {
     if (this.baselinePending) await this.baseline(this.baselinePending);
     const { metric, higherIsBetter, job } = this.setup;
-    const { maxGenerationExamples: _cap, ...uncapped } = await this.setup.evalContext();
-    const evalCtx = whole ? uncapped : await this.setup.evalContext();
+    const evalCtx = await this.context(whole);
     const state = this.position.state;
     const metrics = await evaluate(evalCtx, scorer, generator, this.position.prompt);
     const value = metrics[metric];

@@ -38,10 +38,11 @@ class Control implements TrainingControl {
   }
 }
 
-async function train(dir: string, opts: { cache: string; resume?: boolean; hooks?: TrainerTestHooks; onEvent?: (e: TrainingEvent, c: Control) => void; create?: boolean }): Promise<TrainingEvent[]> {
+async function train(dir: string, opts: { cache: string; resume?: boolean; hooks?: TrainerTestHooks; onEvent?: (e: TrainingEvent, c: Control) => void; create?: boolean; control?: TrainingControl }): Promise<TrainingEvent[]> {
   if (opts.create !== false) createTestRun(dir, flags());
   const events: TrainingEvent[] = [];
-  const control = new Control();
+  const own = new Control();
+  const control = opts.control ?? own;
   const prev = process.env.SPS_TOKEN_CACHE;
   process.env.SPS_TOKEN_CACHE = opts.cache;
   try {
@@ -50,7 +51,7 @@ async function train(dir: string, opts: { cache: string; resume?: boolean; hooks
       control,
       emit: (e) => {
         events.push(e);
-        opts.onEvent?.(e, control);
+        opts.onEvent?.(e, own);
       },
       ...(opts.hooks ? { hooks: opts.hooks } : {}),
     });
@@ -150,6 +151,39 @@ describe('data order with the token cache and background tokenization', () => {
       },
     });
     await train(dir, { cache: join(root, 'cache-cancel-2'), resume: true, create: false, hooks: { backgroundTokenization: true, tokenizerThreads: 1 } });
+    expect(finalPrompt(dir).equals(finalPrompt(reference))).toBe(true);
+  });
+
+  it('a cancel during an evaluation stops it between batches (no evaluation recorded); resumed, the run ends bit-identical', async () => {
+    const dir = join(root, 'cancel-in-eval');
+    // Cancelled from the third cancel check of the step-6 evaluation on: two batches scored, then stop.
+    class CancelInEvaluation implements TrainingControl {
+      readonly paused = false;
+      evaluating = false;
+      checks = 0;
+      get cancelled(): boolean {
+        if (!this.evaluating) return false;
+        this.checks++;
+        return this.checks >= 3;
+      }
+      waitForResume(): Promise<void> {
+        return Promise.resolve();
+      }
+    }
+    const control = new CancelInEvaluation();
+    const events = await train(dir, {
+      cache: join(root, 'cache-ref'),
+      control,
+      onEvent: (e) => {
+        if (e.type === 'progress' && e.step === 6) control.evaluating = true;
+      },
+    });
+    expect(control.checks).toBeGreaterThanOrEqual(3);
+    const finished = events.find((e) => e.type === 'finished');
+    expect(finished).toMatchObject({ status: 'cancelled', step: 6 });
+    expect(events.some((e) => e.type === 'evaluation')).toBe(false);
+    expect(readMetrics(dir).filter((m) => m.kind === 'evaluation')).toEqual([]);
+    await train(dir, { cache: join(root, 'cache-ref'), resume: true, create: false });
     expect(finalPrompt(dir).equals(finalPrompt(reference))).toBe(true);
   });
 });
