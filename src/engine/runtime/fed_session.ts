@@ -20,7 +20,8 @@ export class FedSession {
 
   /** `deviceOutputs`: outputs left on the device where the provider allows (GraphSession). */
   static async create(fg: FedGraph, weights: WeightIndex, feeder: WeightFeeder, opts: ModelSessionOptions, deviceOutputs?: readonly string[]): Promise<FedSession> {
-    const session = await createModelSession(fg.graph, weights.dir, opts, deviceOutputs);
+    // No spinning: a step runs 2 · layers of these sessions in turn (SessionOptions.spinning).
+    const session = await createModelSession(fg.graph, weights.dir, { ...opts, spinning: false }, deviceOutputs);
     return new FedSession(session, fg.fed, weights, feeder);
   }
 

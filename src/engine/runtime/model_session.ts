@@ -24,6 +24,8 @@ export interface ModelSessionOptions {
    * weights may keep between runs (runtime/weight_feeder.ts; default no limit).
    */
   deviceWeightBudget?: number;
+  /** Idle intra-op threads spin (onnxruntime's default); see SessionOptions.spinning. */
+  spinning?: boolean;
 }
 
 /**
@@ -49,6 +51,7 @@ export function createModelSession(graph: Graph, modelDir: string, opts: ModelSe
     ...(opts.prepack === false ? { disablePrepacking: true } : {}),
     ...(opts.cpuMemArena !== undefined ? { cpuMemArena: opts.cpuMemArena } : {}),
     ...(opts.memPattern !== undefined ? { memPattern: opts.memPattern } : {}),
+    ...(opts.spinning !== undefined ? { spinning: opts.spinning } : {}),
     ...(deviceOutputs ? { deviceOutputs } : {}),
   });
 }

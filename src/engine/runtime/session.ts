@@ -20,6 +20,12 @@ export interface SessionOptions {
   /** Avoids a second, pre-packed copy of MatMul/Gemm weights (memory vs speed). */
   disablePrepacking?: boolean;
   intraOpThreads?: number;
+  /**
+   * Whether idle intra-op threads spin waiting for work (onnxruntime's default: yes). Off for
+   * the layer-wise sessions: several sessions run one after another many times per step, and a
+   * finished session's spinning threads took cores from the next one.
+   */
+  spinning?: boolean;
   /** onnxruntime's CPU arena (default on): keeps freed blocks for reuse instead of returning them. */
   cpuMemArena?: boolean;
   /** Memory-pattern planning (default on): pre-plans one block for a run's allocations. */
@@ -121,6 +127,7 @@ export class GraphSession {
     const sessionExtra: Record<string, string> = {};
     if (opts.externalDataFolder) sessionExtra.model_external_initializers_file_folder_path = opts.externalDataFolder;
     if (opts.disablePrepacking) sessionExtra.disable_prepacking = '1';
+    if (opts.spinning !== undefined) sessionExtra['intra_op.allow_spinning'] = opts.spinning ? '1' : '0';
     const deviceOutputs = keepsOnDevice(provider) ? (opts.deviceOutputs ?? []) : [];
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: [provider === 'webgpu-software' ? 'webgpu' : provider],
