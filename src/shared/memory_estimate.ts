@@ -166,9 +166,9 @@ export interface TrainMemoryPlan {
  * Below this estimated peak (and under KEEP_SHARE of the free memory) the keep-everything step
  * is chosen: one session call instead of 2 · layers, which wins where each layer is little work
  * (stories260K: 2× faster than layer-wise) and memory is no concern. Above it the layer-wise
- * step with saved products is as fast as keeping everything (SmolLM2-135M, 8 × 148 tokens:
- * process CPU time per step 0.8× keep-everything's) at a quarter of its memory
- * (bench/README.md, "Three ways to run a step").
+ * step with saved products does the same kernel work as keeping everything at a quarter of its
+ * memory, for 34–40% more wall time per step on a quiet 2-core CPU (SmolLM2-135M, 8 × 148
+ * tokens; bench/README.md, "Three ways to run a step"): memory is chosen over that time.
  */
 export const KEEP_TINY_BYTES = 2 ** 30;
 
@@ -178,7 +178,7 @@ export const SAVED_SHARE = 1 / 2;
 /**
  * The engine's choice (src/engine/layerwise/strategy.ts) and its estimate: keep everything when
  * that is tiny (KEEP_TINY_BYTES); otherwise layer by layer with saved weight products while
- * those fit in half the free memory (as fast as keeping everything, a fraction of the memory);
+ * those fit in half the free memory (a fraction of the memory, some more time per step);
  * otherwise layer by layer with recomputation (memory bounded by one layer and the L hidden
  * states, ≈ +1/3 compute).
  */
