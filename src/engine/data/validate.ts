@@ -82,7 +82,8 @@ export interface ValidationReport {
   ok: boolean;
 }
 
-const SEVERITY: Record<ProblemKind, ProblemSeverity> = {
+/** How bad each kind of problem is: errors block a run, warnings are shown. */
+export const SEVERITY: Record<ProblemKind, ProblemSeverity> = {
   empty_field: 'error',
   label_outside_set: 'error',
   empty_output: 'error',

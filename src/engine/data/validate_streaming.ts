@@ -4,7 +4,7 @@ import { PROBLEM_KINDS, type Problem, type ProblemKind, type TaskSpec } from './
 import { indexExamples, type ExampleIndex } from './example_index.js';
 import type { ReadOptions } from './readers/types.js';
 import { TokenizedDataset, type TokenizeProgress } from './tokenized_dataset.js';
-import { lengthStats, type FileSummary, type ProblemGroup, type ValidationReport } from './validate.js';
+import { lengthStats, SEVERITY, type FileSummary, type ProblemGroup, type ValidationReport } from './validate.js';
 
 /**
  * The validation report of files of any size (`sps validate`, the services): one streaming
@@ -40,16 +40,6 @@ export interface StreamingValidateOptions {
   /** Cancels between chunks; what is tokenized so far stays in the cache. */
   signal?: AbortSignal;
 }
-
-const SEVERITY: Record<ProblemKind, Problem['severity']> = {
-  empty_field: 'error',
-  label_outside_set: 'error',
-  empty_output: 'error',
-  encoding: 'warning',
-  duplicate_row: 'warning',
-  train_validation_overlap: 'warning',
-  too_long: 'warning',
-};
 
 /** Counted problems of one kind, the first `shown` kept. */
 class Tally {
