@@ -62,13 +62,13 @@ const FORMAT_VERSION = '2';
 const SEED = 0x5eed135;
 const BLOCK = 1 << 22;
 
-interface TensorPlan {
+export interface TensorPlan {
   name: string;
   shape: number[];
   kind: 'weight' | 'norm' | 'bias';
 }
 
-function tensorPlan(s: BenchShape): TensorPlan[] {
+export function tensorPlan(s: BenchShape): TensorPlan[] {
   const plan: TensorPlan[] = [{ name: 'model.embed_tokens.weight', shape: [s.vocab, s.hidden], kind: 'weight' }];
   const q = s.heads * s.headDim;
   const kv = s.kvHeads * s.headDim;

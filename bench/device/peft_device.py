@@ -76,7 +76,8 @@ def main() -> None:
     results = []
     for name in a.shapes.split(","):
         d = os.path.join(a.models_dir, name)
-        shape = json.load(open(os.path.join(d, "bench-model.json")))["shape"]
+        # The model's shape, and the batch the device bench runs on it (shape_models.ts writes both).
+        shape = {**json.load(open(os.path.join(d, "bench-model.json")))["shape"], "batch": json.load(open(os.path.join(d, "device-batch.json")))}
         for mode in ("fp32", "bf16"):
             try:
                 r = run(d, shape, device, mode, a.steps)
