@@ -11,6 +11,8 @@
  * SPS_PROFILE_ORT=<folder> writes onnxruntime's per-node traces there (one per graph).
  * SPS_PROFILE_THREADS=1 runs onnxruntime on one intra-op thread: no spinning worker threads,
  * so the process CPU time is the work itself — comparable between strategies under load.
+ * SPS_PROFILE_STREAM=1 streams the weights from the files on every run even where the memory
+ * plan would keep them on the host (runtime/weight_feeder.ts hostWeightBudget), to compare.
  */
 import { cpuUsage } from 'node:process';
 import { HeadChunks } from '../src/engine/layerwise/head_chunks.js';
@@ -64,6 +66,7 @@ if (threads > 0 || ortTrace) {
 }
 time(GraphSession.prototype, 'runDevice', 'session runs (all graphs)');
 time(WeightStream.prototype, 'read', 'weight reads');
+time(WeightStream.prototype, 'readRows', 'head slice reads');
 time(HostEmbedding.prototype, 'embed', 'host embedding');
 time(HeadChunks.prototype, 'lossAndGrad', 'head (incl. its session runs)');
 
@@ -73,7 +76,8 @@ const V = model.spec.vocabSize;
 const examples = Array.from({ length: B }, () => ({ ids: Array.from({ length: L }, () => 3 + Math.floor(rand() * (V - 3))), labelStart: labels === 'all' ? 0 : L - labels }));
 const n = 20;
 const prompt = { numVirtualTokens: n, dim: model.spec.hiddenSize, data: Float64Array.from({ length: n * model.spec.hiddenSize }, () => rand() - 0.5) };
-const runner = await TrainStepRunner.create(model, n, { dtype: 'float32', strategy: strategy as TrainStrategy });
+const stream = process.env.SPS_PROFILE_STREAM === '1';
+const runner = await TrainStepRunner.create(model, n, { dtype: 'float32', strategy: strategy as TrainStrategy, workload: { batch: B, seqLen: L, labelRows: labels === 'all' ? B * L : B * labels }, ...(stream ? { hostWeightBudget: 0 } : {}) });
 await runner.step(prompt, examples);
 totals.clear();
 const c0 = cpuUsage();

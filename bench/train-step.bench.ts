@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, freemem, homedir, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withWorkerMallocTunables } from '../src/worker/malloc_tunables.js';
 import { runOurs, type OursJob, type OursResult, type Workload } from './bench_child.js';
 import { ensureShapedModel, QWEN05_SHAPE, QWEN15_SHAPE, QWEN7_SHAPE, SMOLLM_SHAPE, type BenchShape } from './synthetic_model.js';
 
@@ -59,6 +60,8 @@ function spawnOurs(label: string, job: OursJob, timeoutMs: number): Outcome<Ours
   const free0 = freemem() / 2 ** 30;
   const p = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', JSON.stringify(job), out], {
     cwd: repoRoot,
+    // As the app starts its workers: glibc's malloc keeps freed blocks (src/worker/malloc_tunables.ts).
+    env: withWorkerMallocTunables(process.env),
     stdio: ['ignore', 'inherit', 'pipe'],
     timeout: timeoutMs,
     encoding: 'utf8',

@@ -9,6 +9,7 @@
 import type { Readable } from 'node:stream';
 import type { WorkerEntry, WorkerLauncher, WorkerProcess } from '../worker/launcher.js';
 import { SpsError } from '../shared/errors.js';
+import { withWorkerMallocTunables, type HostLibc } from '../worker/malloc_tunables.js';
 
 /** The parts of Electron's UtilityProcess the launcher uses. */
 export interface UtilityProcessLike {
@@ -29,7 +30,7 @@ export interface UtilityProcessModule {
 
 export function createUtilityProcessLauncher(
   utilityProcess: UtilityProcessModule,
-  opts: { serviceName?: string; killPid?: (pid: number, signal: NodeJS.Signals) => void } = {},
+  opts: { serviceName?: string; killPid?: (pid: number, signal: NodeJS.Signals) => void; libc?: HostLibc } = {},
 ): WorkerLauncher {
   const serviceName = opts.serviceName ?? 'Soft Prompt Studio training';
   const killPid = opts.killPid ?? ((pid, signal) => process.kill(pid, signal));
@@ -40,7 +41,10 @@ export function createUtilityProcessLauncher(
         hint: 'run `npm run build` and start the app from dist/ (utility processes take no loader flags such as --import tsx)',
       });
     }
-    const child = utilityProcess.fork(entry.path, [], { stdio: 'pipe', serviceName: entry.name ?? serviceName, env });
+    // glibc's malloc tuned as for Node workers (src/worker/malloc_tunables.ts). Not verified here
+    // (no Electron binary): it takes effect if Electron execs the utility process with this
+    // environment rather than forking it from a zygote that started without it.
+    const child = utilityProcess.fork(entry.path, [], { stdio: 'pipe', serviceName: entry.name ?? serviceName, env: withWorkerMallocTunables(env, opts.libc) });
     // Messages posted before the process has spawned are queued here and flushed on 'spawn';
     // after exit they are dropped (as forkLauncher does when the channel is closed).
     let state: 'starting' | 'running' | 'exited' = 'starting';

@@ -19,6 +19,11 @@ export interface MemoryShape {
   storedBytesPerParam: number;
   /** Parameters in total. */
   parameters: number;
+  /**
+   * Bytes per weight element as fed to the layer-wise sessions: 4 for F32 and BF16 (widened on
+   * the host), 2 for F16. Default 4.
+   */
+  feedBytesPerParam?: number;
 }
 
 /**
@@ -42,6 +47,8 @@ export interface StepShape {
   strategy: TrainStrategy;
   /** keep only: onnxruntime's pre-packed weight copies. */
   prepack?: boolean;
+  /** layer-wise only: every fed weight kept on the host between runs (residentWeightBytes), not streamed. */
+  residentWeights?: boolean;
 }
 
 export interface MemoryEstimate {
@@ -104,6 +111,16 @@ function layerwiseWeightBytes(s: MemoryShape): number {
   return layerParameters(s) * F32 + s.hiddenSize * s.intermediateSize * F32 + Math.min(s.vocabSize * s.hiddenSize * F32, HEAD_SLICE_BYTES);
 }
 
+/**
+ * Bytes the layer-wise sessions' weights take when all are kept on the host between runs
+ * (runtime/weight_feeder.ts hostWeightBudget): every weight but an untied input embedding
+ * (whose rows are read per batch), in the feed dtype.
+ */
+export function residentWeightBytes(s: MemoryShape): number {
+  const fed = s.parameters - (s.tiedEmbeddings ? 0 : s.vocabSize * s.hiddenSize);
+  return Math.ceil(fed * (s.feedBytesPerParam ?? F32));
+}
+
 /** The weight products 'layerwise-saved' keeps: q, k, v, o and the gated MLP's gate and up, for every layer. */
 export function savedProductBytes(s: MemoryShape, B: number, T: number): number {
   const q = s.numHeads * s.headDim;
@@ -129,7 +146,8 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
     // The backward session's arena (one layer's values and their gradients), the forward
     // session's, the L + 2 hidden states on the host, with saved products those, and the
     // head's float64 running sums over the label rows (Σ exp · W).
-    weightBytes = layerwiseWeightBytes(s);
+    // Resident: the whole fed model, and the packed copy of the largest matrix; no stream buffers.
+    weightBytes = w.residentWeights ? residentWeightBytes(s) + s.hiddenSize * s.intermediateSize * F32 : layerwiseWeightBytes(s);
     activationBytes = ARENA_FACTOR * (layerAct + layerForwardBytes(s, B, T)) + (s.numLayers + 2) * B * T * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, B, T) : 0) + 8 * w.labelRows * s.hiddenSize;
     logitBytes = Math.min(HEAD_CHUNK_BYTES, 3 * w.labelRows * s.vocabSize * F32);
   }
@@ -141,14 +159,24 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
  * Forward-only graphs (evaluation, generation): the weights as the strategy holds them; the
  * activations of one layer at a time (onnxruntime reuses buffers in a forward-only graph).
  */
-export function estimateInferenceMemory(s: MemoryShape, w: { strategy: 'keep' | 'layerwise'; prepack?: boolean }): MemoryEstimate {
+export function estimateInferenceMemory(s: MemoryShape, w: { strategy: 'keep' | 'layerwise'; prepack?: boolean; residentWeights?: boolean }): MemoryEstimate {
   const matmulParams = s.numLayers * layerParameters(s);
-  const weightBytes = w.strategy === 'keep' ? s.parameters * s.storedBytesPerParam + (s.storedBytesPerParam < F32 ? s.parameters * F32 : 0) + (w.prepack ? matmulParams * F32 : 0) : layerwiseWeightBytes(s);
+  const layerwise = w.residentWeights ? residentWeightBytes(s) + s.hiddenSize * s.intermediateSize * F32 : layerwiseWeightBytes(s);
+  const weightBytes = w.strategy === 'keep' ? s.parameters * s.storedBytesPerParam + (s.storedBytesPerParam < F32 ? s.parameters * F32 : 0) + (w.prepack ? matmulParams * F32 : 0) : layerwise;
   return { runtimeBytes: RUNTIME_BYTES, weightBytes, activationBytes: 0, logitBytes: 0, totalBytes: RUNTIME_BYTES + weightBytes };
 }
 
 /** Share of free memory the keep-everything path may take at most (see KEEP_TINY_BYTES). */
 export const KEEP_SHARE = 1 / 4;
+
+/**
+ * Host bytes layer-wise inference (scoring, logits, generation) may keep its weights in
+ * between runs: all of them while that estimate stays under KEEP_SHARE of the free memory (the
+ * share the whole-model inference graph gets), else 0 (streamed on every run).
+ */
+export function inferenceHostWeightBudget(s: MemoryShape, memory: { freeBytes: number }): number {
+  return estimateInferenceMemory(s, { strategy: 'layerwise', residentWeights: true }).totalBytes < memory.freeBytes * KEEP_SHARE ? residentWeightBytes(s) : 0;
+}
 
 /** onnxruntime pre-packs weights while two packed copies stay under an eighth of the machine. */
 export function prepackFits(s: MemoryShape, totalBytes: number): boolean {
@@ -160,6 +188,8 @@ export interface TrainMemoryPlan {
   estimate: MemoryEstimate;
   /** The estimate exceeds the free memory given. */
   fits: boolean;
+  /** Host bytes the layer-wise step keeps its weights in between runs (0: streamed on every run). */
+  hostWeightBudget: number;
 }
 
 /**
@@ -176,19 +206,35 @@ export const KEEP_TINY_BYTES = 2 ** 30;
 export const SAVED_SHARE = 1 / 2;
 
 /**
+ * Host bytes a layer-wise step of strategy `w.strategy` may keep its weights in between runs:
+ * all of them (residentWeightBytes) while the estimate with them resident stays under
+ * SAVED_SHARE of the free memory, else 0 (streamed from the files on every run). Keeping them
+ * saves reading every layer twice per step (~5% of a SmolLM2-135M step; bench/README.md).
+ */
+export function hostWeightBudgetFor(s: MemoryShape, w: Omit<StepShape, 'prepack' | 'residentWeights'>, memory: { freeBytes: number }): number {
+  if (!isLayerwise(w.strategy)) return 0;
+  return estimateTrainMemory(s, { ...w, residentWeights: true }).totalBytes < memory.freeBytes * SAVED_SHARE ? residentWeightBytes(s) : 0;
+}
+
+/**
  * The engine's choice (src/engine/layerwise/strategy.ts) and its estimate: keep everything when
  * that is tiny (KEEP_TINY_BYTES); otherwise layer by layer with saved weight products while
  * those fit in half the free memory (a fraction of the memory, some more time per step);
  * otherwise layer by layer with recomputation (memory bounded by one layer and the L hidden
- * states, ≈ +1/3 compute).
+ * states, ≈ +1/3 compute). Layer by layer, the weights stay on the host between runs when that
+ * still fits the same half (hostWeightBudgetFor); saved products come first, being worth more.
  */
-export function planTrainMemory(s: MemoryShape, w: Omit<StepShape, 'strategy' | 'prepack'>, memory: { freeBytes: number; totalBytes: number }): TrainMemoryPlan {
+export function planTrainMemory(s: MemoryShape, w: Omit<StepShape, 'strategy' | 'prepack' | 'residentWeights'>, memory: { freeBytes: number; totalBytes: number }): TrainMemoryPlan {
   const keep = estimateTrainMemory(s, { ...w, strategy: 'keep', prepack: prepackFits(s, memory.totalBytes) });
-  if (keep.totalBytes < Math.min(KEEP_TINY_BYTES, memory.freeBytes * KEEP_SHARE)) return { strategy: 'keep', estimate: keep, fits: true };
-  const saved = estimateTrainMemory(s, { ...w, strategy: 'layerwise-saved' });
-  if (saved.totalBytes < memory.freeBytes * SAVED_SHARE) return { strategy: 'layerwise-saved', estimate: saved, fits: true };
-  const recompute = estimateTrainMemory(s, { ...w, strategy: 'layerwise-recompute' });
-  return { strategy: 'layerwise-recompute', estimate: recompute, fits: recompute.totalBytes <= memory.freeBytes };
+  if (keep.totalBytes < Math.min(KEEP_TINY_BYTES, memory.freeBytes * KEEP_SHARE)) return { strategy: 'keep', estimate: keep, fits: true, hostWeightBudget: 0 };
+  const layerwise = (strategy: TrainStrategy): TrainMemoryPlan => {
+    const hostWeightBudget = hostWeightBudgetFor(s, { ...w, strategy }, memory);
+    const estimate = estimateTrainMemory(s, { ...w, strategy, residentWeights: hostWeightBudget > 0 });
+    return { strategy, estimate, fits: estimate.totalBytes <= memory.freeBytes, hostWeightBudget };
+  };
+  const saved = layerwise('layerwise-saved');
+  if (saved.estimate.totalBytes < memory.freeBytes * SAVED_SHARE) return saved;
+  return layerwise('layerwise-recompute');
 }
 
 /**
@@ -196,7 +242,7 @@ export function planTrainMemory(s: MemoryShape, w: Omit<StepShape, 'strategy' | 
  * label rows by task (language modelling labels every token; generation about half; a
  * classification label a few tokens).
  */
-export function stepShapeOf(task: 'classification' | 'generation' | 'lm', batch: number, seqLen: number, virtualTokens: number): Omit<StepShape, 'strategy' | 'prepack'> {
+export function stepShapeOf(task: 'classification' | 'generation' | 'lm', batch: number, seqLen: number, virtualTokens: number): Omit<StepShape, 'strategy' | 'prepack' | 'residentWeights'> {
   const labelRows = task === 'lm' ? batch * seqLen : task === 'generation' ? Math.ceil((batch * seqLen) / 2) : batch * 4;
   return { batch, seqLen, virtualTokens, labelRows };
 }

@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { withWorkerMallocTunables } from './malloc_tunables.js';
 
 /**
  * A started worker process as the supervisor sees it. The CLI and the web server start Node
@@ -59,9 +60,9 @@ export function inferenceWorkerEntry(): WorkerEntry {
   return workerEntry('inference/inference_worker', 'Soft Prompt Studio inference');
 }
 
-/** Starts the worker as a Node child process with an IPC channel. */
+/** Starts the worker as a Node child process with an IPC channel (glibc's malloc tuned for it: malloc_tunables.ts). */
 export const forkLauncher: WorkerLauncher = (entry, env) => {
-  const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
+  const child = fork(entry.path, [], { execArgv: entry.execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: withWorkerMallocTunables(env) });
   return {
     pid: child.pid,
     send: (m) => {

@@ -2,7 +2,7 @@ import { SpsError } from '../../shared/errors.js';
 import { buildForwardGraph } from '../graphs/forward.js';
 import { INPUT } from '../graphs/transformer.js';
 import { LayerwiseForward } from '../layerwise/forward_stack.js';
-import { chooseInferenceStrategy, type StepStrategy } from '../layerwise/strategy.js';
+import { chooseInferenceStrategy, inferenceWeightBudget, type StepStrategy } from '../layerwise/strategy.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
@@ -19,10 +19,14 @@ export class ForwardRunner {
   ) {}
 
   /** A whole-model forward graph, or layer by layer when that would not fit (chooseInferenceStrategy). */
-  static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto'; precision?: 'fp32' | 'fp16' }): Promise<ForwardRunner> {
+  static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto'; hostWeightBudget?: number; precision?: 'fp32' | 'fp16' }): Promise<ForwardRunner> {
     const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseInferenceStrategy(model) : opts.strategy;
     const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.precision ? { precision: opts.precision } : {}) };
-    if (strategy === 'layerwise') return new ForwardRunner(model, numVirtualTokens, opts.dtype, await LayerwiseForward.create(model, numVirtualTokens, sessionOpts));
+    if (strategy === 'layerwise') {
+      // Layer by layer, weights kept on the host between runs where memory allows (memory_estimate.ts inferenceHostWeightBudget).
+      const hostWeightBudget = opts.hostWeightBudget ?? inferenceWeightBudget(model);
+      return new ForwardRunner(model, numVirtualTokens, opts.dtype, await LayerwiseForward.create(model, numVirtualTokens, { ...sessionOpts, hostWeightBudget }));
+    }
     const graph = buildForwardGraph(model, { numVirtualTokens, dtype: opts.dtype });
     const session = await createModelSession(graph, model.dir, sessionOpts);
     return new ForwardRunner(model, numVirtualTokens, opts.dtype, session);

@@ -1,5 +1,5 @@
 import { freemem, totalmem } from 'node:os';
-import { estimateInferenceMemory, KEEP_SHARE, planTrainMemory, prepackFits, type TrainStrategy } from '../../shared/memory_estimate.js';
+import { estimateInferenceMemory, hostWeightBudgetFor, inferenceHostWeightBudget, KEEP_SHARE, planTrainMemory, prepackFits, type TrainStrategy } from '../../shared/memory_estimate.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { memoryShapeOf } from '../models/memory_shape.js';
 
@@ -36,10 +36,21 @@ export function chooseTrainStrategy(model: LoadedModel, numVirtualTokens: number
   return planTrainMemory(memoryShapeOf(model), { ...w, virtualTokens: numVirtualTokens }, { freeBytes: memory.free, totalBytes: memory.total }).strategy;
 }
 
+/** Host bytes a layer-wise step of a given strategy may keep its weights in (memory_estimate.ts hostWeightBudgetFor). */
+export function trainHostWeightBudget(model: LoadedModel, numVirtualTokens: number, strategy: TrainStrategy, workload: StepWorkload | undefined, memory = machine()): number {
+  const w = workload ?? { batch: 8, seqLen: 256, labelRows: 8 * 256 };
+  return hostWeightBudgetFor(memoryShapeOf(model), { ...w, virtualTokens: numVirtualTokens, strategy }, { freeBytes: memory.free });
+}
+
 /** The same rule for forward-only graphs (scoring, logits, generation). */
 export function chooseInferenceStrategy(model: LoadedModel, memory = machine()): StepStrategy {
   const keep = estimateInferenceMemory(memoryShapeOf(model), { strategy: 'keep', prepack: true });
   return keep.totalBytes < memory.free * KEEP_SHARE ? 'keep' : 'layerwise';
+}
+
+/** Host bytes layer-wise inference may keep its weights in between runs (memory_estimate.ts inferenceHostWeightBudget). */
+export function inferenceWeightBudget(model: LoadedModel, memory = machine()): number {
+  return inferenceHostWeightBudget(memoryShapeOf(model), { freeBytes: memory.free });
 }
 
 /**

@@ -24,6 +24,11 @@ export interface ModelSessionOptions {
    * weights may keep between runs (runtime/weight_feeder.ts; default no limit).
    */
   deviceWeightBudget?: number;
+  /**
+   * Layer-wise passes on the host: bytes the weights may keep between runs in buffers of their
+   * own instead of being read from the files on every run (runtime/weight_feeder.ts; default 0).
+   */
+  hostWeightBudget?: number;
   /** Idle intra-op threads spin (onnxruntime's default); see SessionOptions.spinning. */
   spinning?: boolean;
 }

@@ -4,7 +4,7 @@ import { buildTrainStepGraph, LOSS_SCALE_INPUT, TRAIN_OUTPUT } from '../graphs/t
 import { INPUT } from '../graphs/transformer.js';
 import { LayerwiseTrainStep } from '../layerwise/train_step.js';
 import type { LoadedModel } from '../models/load_model.js';
-import { chooseTrainStrategy, shouldPrepack, type StepWorkload, type TrainStrategy } from '../layerwise/strategy.js';
+import { chooseTrainStrategy, shouldPrepack, trainHostWeightBudget, type StepWorkload, type TrainStrategy } from '../layerwise/strategy.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
 import type { SoftPrompt } from './soft_prompt.js';
@@ -38,6 +38,12 @@ export interface ComputeOptions {
   headSliceRows?: number;
   /** layer-wise on WebGPU: device bytes the weights may keep between runs (default no limit; runtime/weight_feeder.ts). */
   deviceWeightBudget?: number;
+  /**
+   * layer-wise on the CPU: host bytes the weights may keep between runs instead of being read
+   * from the files on every run (runtime/weight_feeder.ts); default: the memory plan's
+   * (trainHostWeightBudget: all of them when that fits half the free memory, else none).
+   */
+  hostWeightBudget?: number;
   /** onnxruntime memory levers (bench/README.md, "Memory"); onnxruntime's defaults if unset. */
   cpuMemArena?: boolean;
   memPattern?: boolean;
@@ -97,7 +103,8 @@ export class TrainStepRunner {
     let impl: StepImpl;
     if (strategy !== 'keep') {
       const backward = strategy === 'layerwise-saved' ? 'saved' : 'recompute';
-      const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, backward, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}), ...(opts.headSliceRows ? { headSliceRows: opts.headSliceRows } : {}) });
+      const hostWeightBudget = opts.hostWeightBudget ?? trainHostWeightBudget(model, numVirtualTokens, strategy, opts.workload);
+      const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, backward, hostWeightBudget, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}), ...(opts.headSliceRows ? { headSliceRows: opts.headSliceRows } : {}) });
       const padId = padIdOf(model);
       impl = { step: (prompt, examples, lossScale) => lw.step(prompt, examples, padId, lossScale), release: () => lw.release() };
     } else {

@@ -30,6 +30,17 @@ export function feedDTypeOf(storage: SafetensorsDType, name: string, file: strin
   }
 }
 
+/** Bytes per element of a feed dtype. */
+export function feedDTypeSize(dtype: DType): number {
+  return dtype === 'float64' ? 8 : dtype === 'float16' ? 2 : 4;
+}
+
+/** Bytes `rows` rows of `info` take as a feed (in feedDTypeOf's dtype: BF16 widened to float32). */
+export function feedByteLength(info: TensorInfo, rows = info.shape[0] ?? 1): number {
+  const rowCount = info.shape.slice(1).reduce((a, b) => a * b, 1);
+  return rows * rowCount * feedDTypeSize(feedDTypeOf(info.dtype, info.name, info.file));
+}
+
 /**
  * Widens `count` bfloat16 values stored in the upper half of `buf` (bytes 2·count onwards) to
  * float32 over the whole buffer, in place, front to back: a bfloat16 is the top 16 bits of its
@@ -93,21 +104,36 @@ export class WeightStream {
     return this.fill(info, start, count, slot);
   }
 
+  /**
+   * Rows [start, start + rows) of `info` (the whole tensor by default) in a buffer of its own,
+   * for a caller that keeps it (WeightFeeder's host-resident weights): never reused by a slot.
+   */
+  readOwned(info: TensorInfo, start = 0, rows = info.shape[0] ?? 1): HostTensor {
+    return this.readInto(info, start, rows, new ArrayBuffer(feedByteLength(info, rows)));
+  }
+
   private fill(info: TensorInfo, start: number, rows: number, slot: string): HostTensor {
     const held = this.holding.get(slot);
     if (held && held.info === info && held.start === start && held.rows === rows) return held.tensor;
     this.holding.delete(slot);
-    const dtype = feedDTypeOf(info.dtype, info.name, info.file);
-    const rowCount = info.shape.slice(1).reduce((a, b) => a * b, 1);
-    const count = rows * rowCount;
-    const storedSize = dtypeSize(info.dtype);
-    const feedBytes = count * (dtype === 'float64' ? 8 : dtype === 'float16' ? 2 : 4);
+    const feedBytes = feedByteLength(info, rows);
     let buf = this.buffers.get(slot);
     // A smaller read reuses a larger buffer (the last vocabulary slice); views start at byte 0.
     if (!buf || buf.byteLength < feedBytes) {
       buf = new ArrayBuffer(feedBytes);
       this.buffers.set(slot, buf);
     }
+    const tensor = this.readInto(info, start, rows, buf);
+    this.holding.set(slot, { info, start, rows, tensor });
+    return tensor;
+  }
+
+  /** Reads rows [start, start + rows) of `info` into `buf` (at least feedByteLength bytes), widened to the feed dtype. */
+  private readInto(info: TensorInfo, start: number, rows: number, buf: ArrayBuffer): HostTensor {
+    const dtype = feedDTypeOf(info.dtype, info.name, info.file);
+    const rowCount = info.shape.slice(1).reduce((a, b) => a * b, 1);
+    const count = rows * rowCount;
+    const storedSize = dtypeSize(info.dtype);
     const fd = this.fd(info.file);
     const position = info.byteOffset + start * rowCount * storedSize;
     let data: HostTensorData;
@@ -120,13 +146,11 @@ export class WeightStream {
         widenBf16InPlace(buf, count);
       }
     } else {
-      readExactly(fd, new Uint8Array(buf, 0, feedBytes), position, info.file);
+      readExactly(fd, new Uint8Array(buf, 0, count * feedDTypeSize(dtype)), position, info.file);
       data = dtype === 'float64' ? new Float64Array(buf, 0, count) : dtype === 'float16' ? new Uint16Array(buf, 0, count) : new Float32Array(buf, 0, count);
     }
     const whole = start === 0 && rows === (info.shape[0] ?? 1);
-    const tensor: HostTensor = { dtype, dims: whole ? info.shape : [rows, ...info.shape.slice(1)], data };
-    this.holding.set(slot, { info, start, rows, tensor });
-    return tensor;
+    return { dtype, dims: whole ? info.shape : [rows, ...info.shape.slice(1)], data };
   }
 
   /** Bytes held in reusable buffers now. */

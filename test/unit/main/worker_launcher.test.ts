@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { createUtilityProcessLauncher, type UtilityProcessModule } from '../../../src/main/worker_launcher.js';
+import { WORKER_MALLOC_TUNABLES } from '../../../src/worker/malloc_tunables.js';
 import { startTrainingWorker } from '../../../src/worker/supervisor.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,11 +45,20 @@ const entry = { path: '/app/dist/src/worker/train_worker.js', execArgv: [] };
 describe('the utilityProcess launcher', () => {
   it('forks the compiled entry with piped stdio, a service name and the env', () => {
     const { mod, forks } = fakeModule();
-    createUtilityProcessLauncher(mod)(entry, { SPS_X: '1' });
+    createUtilityProcessLauncher(mod, { libc: { platform: 'darwin', glibcVersion: undefined } })(entry, { SPS_X: '1' });
     expect(forks).toHaveLength(1);
     expect(forks[0]!.path).toBe(entry.path);
     expect(forks[0]!.args).toEqual([]);
     expect(forks[0]!.options).toEqual({ stdio: 'pipe', serviceName: 'Soft Prompt Studio training', env: { SPS_X: '1' } });
+  });
+
+  it('starts the worker with glibc malloc tuned on Linux with glibc, unless the user set GLIBC_TUNABLES', () => {
+    const { mod, forks } = fakeModule();
+    const launch = createUtilityProcessLauncher(mod, { libc: { platform: 'linux', glibcVersion: '2.36' } });
+    launch(entry, { SPS_X: '1' });
+    launch(entry, { SPS_X: '1', GLIBC_TUNABLES: 'glibc.malloc.arena_max=1' });
+    expect((forks[0]!.options as { env: NodeJS.ProcessEnv }).env).toEqual({ SPS_X: '1', GLIBC_TUNABLES: WORKER_MALLOC_TUNABLES });
+    expect((forks[1]!.options as { env: NodeJS.ProcessEnv }).env).toEqual({ SPS_X: '1', GLIBC_TUNABLES: 'glibc.malloc.arena_max=1' });
   });
 
   it('refuses TypeScript entries and loader flags (utility processes take none)', () => {

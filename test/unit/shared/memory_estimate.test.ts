@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateInferenceMemory, estimateTrainMemory, KEEP_SHARE, planTrainMemory, stepShapeOf, type MemoryShape } from '../../../src/shared/memory_estimate.js';
+import { estimateInferenceMemory, estimateTrainMemory, hostWeightBudgetFor, inferenceHostWeightBudget, KEEP_SHARE, planTrainMemory, residentWeightBytes, SAVED_SHARE, stepShapeOf, type MemoryShape } from '../../../src/shared/memory_estimate.js';
 
 function shape(h: number, L: number, H: number, KV: number, hd: number, I: number, V: number, tied: boolean, bytesPerParam: number): MemoryShape {
   const layer = h * H * hd + 2 * h * KV * hd + H * hd * h + 3 * h * I;
@@ -52,6 +52,37 @@ describe('memory estimate', () => {
     const big = planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 20 * GB, totalBytes: 24 * GB });
     expect(big).toMatchObject({ strategy: 'layerwise-saved', fits: true });
     expect(planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 1 * GB, totalBytes: 24 * GB })).toMatchObject({ strategy: 'layerwise-recompute', fits: false });
+  });
+
+  it('keeps the layer-wise weights on the host while the step with them fits half the free memory, and counts them in the estimate', () => {
+    const w = stepShapeOf('classification', 8, 128, 20);
+    // SmolLM2-135M, tied: every weight is fed (the head is the embedding), 4 bytes each.
+    expect(residentWeightBytes(SMOL)).toBe(SMOL.parameters * 4);
+    // Untied: the input embedding is read by rows, never fed; F16 is fed (and kept) as float16, BF16 widened to float32.
+    expect(residentWeightBytes(QWEN7_BF16)).toBe((QWEN7_BF16.parameters - 152064 * 3584) * 4);
+    expect(residentWeightBytes({ ...QWEN7_BF16, feedBytesPerParam: 2 })).toBe((QWEN7_BF16.parameters - 152064 * 3584) * 2);
+    const streamed = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise-saved' });
+    const kept = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise-saved', residentWeights: true });
+    // The whole fed model instead of one layer's stream buffers and one head slice.
+    expect(kept.weightBytes - streamed.weightBytes).toBeGreaterThan(0.8 * SMOL.parameters * 4);
+    expect(kept.weightBytes).toBeLessThan(1.1 * SMOL.parameters * 4);
+    expect(kept.totalBytes - streamed.totalBytes).toBe(kept.weightBytes - streamed.weightBytes);
+
+    const roomy = planTrainMemory(SMOL, w, { freeBytes: 8 * GB, totalBytes: 16 * GB });
+    expect(roomy).toMatchObject({ strategy: 'layerwise-saved', fits: true, hostWeightBudget: SMOL.parameters * 4 });
+    expect(roomy.estimate.totalBytes).toBe(kept.totalBytes);
+    // Just room for the saved products streaming, not for the weights too: stream (saved products come first).
+    const tight = { freeBytes: (streamed.totalBytes + 1e6) / SAVED_SHARE, totalBytes: 16 * GB };
+    expect(planTrainMemory(SMOL, w, tight)).toMatchObject({ strategy: 'layerwise-saved', hostWeightBudget: 0 });
+    expect(planTrainMemory(SMOL, w, tight).estimate.totalBytes).toBe(streamed.totalBytes);
+    // Recomputation keeps them too when they fit; the 7B model on 24 GB streams.
+    expect(planTrainMemory(SMOL, w, { freeBytes: 1.5 * GB, totalBytes: 4 * GB })).toMatchObject({ strategy: 'layerwise-recompute', hostWeightBudget: 0 });
+    expect(hostWeightBudgetFor(SMOL, { ...w, strategy: 'layerwise-recompute' }, { freeBytes: 3 * GB })).toBe(SMOL.parameters * 4);
+    expect(planTrainMemory(QWEN7_BF16, stepShapeOf('lm', 1, 64, 20), { freeBytes: 20 * GB, totalBytes: 24 * GB }).hostWeightBudget).toBe(0);
+    expect(hostWeightBudgetFor(SMOL, { ...w, strategy: 'keep' }, { freeBytes: 64 * GB })).toBe(0);
+    // Inference: the whole-model graph's share of free memory.
+    expect(inferenceHostWeightBudget(SMOL, { freeBytes: 8 * GB })).toBe(SMOL.parameters * 4);
+    expect(inferenceHostWeightBudget(SMOL, { freeBytes: 1 * GB })).toBe(0);
   });
 
   it('saved products cost layers × tokens × (q + k + v + o + gate + up) floats over recomputation', () => {
