@@ -23,6 +23,8 @@ interface Row {
   seqLen: number;
   labels?: number;
   strategy: TrainStrategy;
+  /** Layer-wise weights kept on the host (the plan's choice where they fit; memory_estimate.ts hostWeightBudgetFor). */
+  resident?: boolean;
   measuredMB: number;
   when: string;
 }
@@ -52,8 +54,8 @@ const line = (r: Row): string => {
   const w = stepShapeOf(r.task, r.batch, r.seqLen, 20);
   const shape = memoryShape(r.shape, r.bytes);
   // As the engine decides it (strategy.ts shouldPrepack) on the 23.5 GB bench machine.
-  const e = estimateTrainMemory(shape, { ...w, ...(r.labels ? { labelRows: r.labels } : {}), strategy: r.strategy, prepack: prepackFits(shape, BENCH_MACHINE_BYTES) });
+  const e = estimateTrainMemory(shape, { ...w, ...(r.labels ? { labelRows: r.labels } : {}), strategy: r.strategy, prepack: prepackFits(shape, BENCH_MACHINE_BYTES), residentWeights: r.resident === true });
   const mb = e.totalBytes / 2 ** 20;
-  return `${`${r.shape.name} ${r.bytes === 2 ? 'bf16' : 'f32'} ${r.batch}×(20+${r.seqLen}) ${r.task}`.padEnd(38)} ${r.strategy.padEnd(20)} estimate ${mb.toFixed(0).padStart(6)} MB  measured ${String(r.measuredMB).padStart(6)} MB  ${(((mb - r.measuredMB) / r.measuredMB) * 100).toFixed(0).padStart(4)}%`;
+  return `${`${r.shape.name} ${r.bytes === 2 ? 'bf16' : 'f32'} ${r.batch}×(20+${r.seqLen}) ${r.task}`.padEnd(38)} ${(r.strategy + (r.resident ? ' kept' : '')).padEnd(25)} estimate ${mb.toFixed(0).padStart(6)} MB  measured ${String(r.measuredMB).padStart(6)} MB  ${(((mb - r.measuredMB) / r.measuredMB) * 100).toFixed(0).padStart(4)}%`;
 };
 for (const r of MEASURED) console.log(line(r));

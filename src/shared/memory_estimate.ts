@@ -207,13 +207,19 @@ export const SAVED_SHARE = 1 / 2;
 
 /**
  * Host bytes a layer-wise step of strategy `w.strategy` may keep its weights in between runs:
- * all of them (residentWeightBytes) while the estimate with them resident stays under
- * SAVED_SHARE of the free memory, else 0 (streamed from the files on every run). Keeping them
- * saves reading every layer twice per step (~5% of a SmolLM2-135M step; bench/README.md).
+ * all of them (residentWeightBytes) or none (streamed from the files on every run). Kept when
+ * the estimate with them resident stays under SAVED_SHARE of the free memory, and they are no
+ * more than the streamed step's own estimate (keeping them at most doubles the step's memory).
+ * Keeping them saves reading every layer twice per step: ~5% of a SmolLM2-135M step, whose
+ * 0.54 GB of weights are small beside its activations (bench/README.md). Where the weights
+ * dominate (Qwen2.5-0.5B and up: 2 GB and more as float32 against a ~1 GB step) the step
+ * streams: memory is what decides which models fit, and it is chosen over those few percent.
  */
 export function hostWeightBudgetFor(s: MemoryShape, w: Omit<StepShape, 'prepack' | 'residentWeights'>, memory: { freeBytes: number }): number {
   if (!isLayerwise(w.strategy)) return 0;
-  return estimateTrainMemory(s, { ...w, residentWeights: true }).totalBytes < memory.freeBytes * SAVED_SHARE ? residentWeightBytes(s) : 0;
+  const resident = residentWeightBytes(s);
+  if (resident > estimateTrainMemory(s, w).totalBytes) return 0;
+  return estimateTrainMemory(s, { ...w, residentWeights: true }).totalBytes < memory.freeBytes * SAVED_SHARE ? resident : 0;
 }
 
 /**
