@@ -81,12 +81,14 @@ const runner = await TrainStepRunner.create(model, n, { dtype: 'float32', strate
 await runner.step(prompt, examples);
 totals.clear();
 const c0 = cpuUsage();
+const f0 = process.resourceUsage().minorPageFault;
 const w0 = performance.now();
 for (let i = 0; i < steps; i++) await runner.step(prompt, examples);
 const c = cpuUsage(c0);
 const wall = (performance.now() - w0) / steps;
 const cpu = (c.user + c.system) / 1000 / steps;
-console.log(`${strategy} ${B}×(${n}+${L}) labels ${labels}: per step wall ${wall.toFixed(0)} ms, process CPU ${cpu.toFixed(0)} ms; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
+const faults = (process.resourceUsage().minorPageFault - f0) / steps;
+console.log(`${strategy} ${B}×(${n}+${L}) labels ${labels}: per step wall ${wall.toFixed(0)} ms, process CPU ${cpu.toFixed(0)} ms, ${(faults / 1000).toFixed(0)}k minor page faults; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
 for (const [k, t] of totals) console.log(`  ${k.padEnd(32)} wall ${(t.wall / steps).toFixed(0).padStart(6)} ms  cpu ${(t.cpu / steps).toFixed(0).padStart(6)} ms  calls ${t.calls / steps}`);
 if (ortTrace) for (const s of sessions) await s.endProfiling();
 await runner.release();
