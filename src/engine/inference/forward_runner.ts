@@ -1,5 +1,6 @@
 import { SpsError } from '../../shared/errors.js';
 import { buildForwardGraph } from '../graphs/forward.js';
+import { positionRow } from '../graphs/rows.js';
 import { INPUT } from '../graphs/transformer.js';
 import { LayerwiseForward } from '../layerwise/forward_stack.js';
 import { chooseInferenceStrategy, type StepStrategy } from '../layerwise/strategy.js';
@@ -30,7 +31,7 @@ export class ForwardRunner {
 
   /**
    * Logits [K, V] for the K (sequence, position) pairs; a position counts tokens only
-   * (0 = first token), the prompt offset is added here.
+   * (0 = first token; negative: the prompt's rows), the prompt offset is added here.
    */
   async logits(prompt: SoftPrompt | undefined, sequences: readonly number[][], at: readonly [number, number][]): Promise<{ data: Float32Array | Float64Array; vocab: number }> {
     const n = this.numVirtualTokens;
@@ -47,7 +48,7 @@ export class ForwardRunner {
       ids[b * L + j] = BigInt(id);
       mask[b * L + j] = 1n;
     }));
-    const positions = BigInt64Array.from(at.map(([b, j]) => BigInt(b * (n + L) + n + j)));
+    const positions = BigInt64Array.from(at.map(([b, j]) => BigInt(positionRow(n, L, b, n + j))));
     if (this.session instanceof LayerwiseForward) {
       const data = await this.session.logitsAt(prompt, ids, mask, B, L, Array.from(positions, Number));
       return { data, vocab: this.model.spec.vocabSize };
