@@ -3,7 +3,8 @@ import { buildForwardGraph } from '../graphs/forward.js';
 import { positionRow } from '../graphs/rows.js';
 import { INPUT } from '../graphs/transformer.js';
 import { LayerwiseForward } from '../layerwise/forward_stack.js';
-import { chooseInferenceStrategy, type StepStrategy } from '../layerwise/strategy.js';
+import { chooseInference } from '../layerwise/device_plan.js';
+import type { StepStrategy } from '../layerwise/strategy.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
@@ -21,8 +22,8 @@ export class ForwardRunner {
 
   /** A whole-model forward graph, or layer by layer when that would not fit (chooseInferenceStrategy). */
   static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto'; precision?: 'fp32' | 'fp16' }): Promise<ForwardRunner> {
-    const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseInferenceStrategy(model) : opts.strategy;
-    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.precision ? { precision: opts.precision } : {}) };
+    const { strategy, ...budget } = chooseInference(model, opts);
+    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.precision ? { precision: opts.precision } : {}), ...budget };
     if (strategy === 'layerwise') return new ForwardRunner(model, numVirtualTokens, opts.dtype, await LayerwiseForward.create(model, numVirtualTokens, sessionOpts));
     const graph = buildForwardGraph(model, { numVirtualTokens, dtype: opts.dtype });
     const session = await createModelSession(graph, model.dir, sessionOpts);
