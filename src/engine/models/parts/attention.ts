@@ -1,3 +1,4 @@
+import { SpsError } from '../../../shared/errors.js';
 import { mulDims, type Dim } from '../../onnx/dims.js';
 import { lowestFinite, type DType } from '../../onnx/dtype.js';
 import type { Value } from '../../onnx/graph.js';
@@ -74,7 +75,7 @@ export interface HeadLayout {
  */
 export function attention(q: Value, k: Value, v: Value, heads: HeadLayout, inputs: AttentionInputs, layer: number): Value {
   if (inputs.sharedPrompt) {
-    if (inputs.cache) throw new Error('attention: a shared prompt and a key/value cache do not combine');
+    if (inputs.cache) throw new SpsError('INTERNAL', 'attention: a shared prompt and a key/value cache do not combine');
     return sharedPromptAttention(q, k, v, heads, inputs, inputs.sharedPrompt);
   }
   const { B, T } = inputs;
