@@ -13,7 +13,6 @@
 import { loadavg } from 'node:os';
 import { buildLayerBackwardGraph, buildLayerForwardGraph, LAYER } from '../src/engine/graphs/layerwise/layer_graphs.js';
 import { HeadChunks } from '../src/engine/layerwise/head_chunks.js';
-import { fullMask } from '../src/engine/layerwise/layer_stack.js';
 import { loadModel } from '../src/engine/models/load_model.js';
 import { FedSession } from '../src/engine/runtime/fed_session.js';
 import { tensor } from '../src/engine/runtime/session.js';
@@ -36,8 +35,9 @@ const { hiddenSize: d } = model.spec;
 const feeder = new WeightFeeder();
 const stream = feeder.stream;
 const opts = { dtype: 'float32' as const };
-const fwdGraph = buildLayerForwardGraph(model, opts);
-const bwdGraph = buildLayerBackwardGraph(model, opts);
+// No soft prompt: B sequences of T tokens (graphs/rows.ts).
+const fwdGraph = buildLayerForwardGraph(model, { ...opts, numVirtualTokens: 0 });
+const bwdGraph = buildLayerBackwardGraph(model, { ...opts, numVirtualTokens: 0 });
 let t = performance.now();
 const fwd = await FedSession.create(fwdGraph, model.weights, feeder, opts);
 const bwd = await FedSession.create(bwdGraph, model.weights, feeder, opts);
@@ -46,7 +46,7 @@ console.log(`sessions created in ${(performance.now() - t).toFixed(0)} ms; load 
 const rand = mulberry32(7);
 const h = Float32Array.from({ length: B * T * d }, () => rand() - 0.5);
 const g = Float32Array.from({ length: B * T * d }, () => (rand() - 0.5) * 1e-3);
-const mask = fullMask(0, new BigInt64Array(B * T).fill(1n), B, T);
+const mask = tensor('int64', [B, T], new BigInt64Array(B * T).fill(1n));
 const rss = (): string => `${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`;
 
 /** Reads every weight a graph takes for `layer` into the stream (what FedSession.run does first). */

@@ -21,7 +21,7 @@ async function main() {
   const model = loadModel(dir);
   const out = mkdtempSync(join(tmpdir(), 'sps-fusion-'));
   for (const [name, build] of [['forward', buildLayerForwardGraph], ['backward', buildLayerBackwardGraph]] as const) {
-    const fg = build(model, { dtype: 'float32' });
+    const fg = build(model, { dtype: 'float32', numVirtualTokens: 0 });
     for (const p of providers.split(',') as ProviderName[]) {
       // As createModelSession does: GPU providers get the RMSNorm fusion; shown both ways.
       for (const fuse of p === 'cpu' ? [false] : [false, true]) {

@@ -39,6 +39,8 @@ export type SpsErrorCode =
   | 'PATH_NOT_ALLOWED'
   | 'RUN_LOCKED'
   | 'TOO_MANY_REQUESTS'
+  /** The host or the GPU ran out of memory during a run (engine/runtime/run_errors.ts says what to lower). */
+  | 'OUT_OF_MEMORY'
   /** The user stopped a long operation (what it finished is kept). */
   | 'CANCELLED'
   | 'INTERNAL';

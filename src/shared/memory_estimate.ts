@@ -86,8 +86,17 @@ export function layerParameters(s: MemoryShape): number {
   return d * q + 2 * d * kv + q * d + 3 * d * s.intermediateSize;
 }
 
-function layerActivationBytes(s: MemoryShape, B: number, T: number): number {
-  const rows = B * T;
+/**
+ * Rows of a batch's hidden states: the soft prompt's once, then every sequence's tokens
+ * (src/engine/graphs/rows.ts); attention scores stay per sequence, T = n + L keys each.
+ */
+interface BatchRows {
+  rows: number;
+  B: number;
+  T: number;
+}
+
+function layerActivationBytes(s: MemoryShape, { rows, B, T }: BatchRows): number {
   return F32 * (rows * (PER_TOKEN_HIDDEN * s.hiddenSize + PER_TOKEN_INTERMEDIATE * s.intermediateSize) + SCORE_COPIES * B * s.numHeads * T * T);
 }
 
@@ -96,10 +105,10 @@ function layerActivationBytes(s: MemoryShape, B: number, T: number): number {
  * arena, beside the backward's): one layer's forward values — the normed inputs, the products,
  * the MLP's SiLU · up, the residual — and the attention scores and softmax.
  */
-function layerForwardBytes(s: MemoryShape, B: number, T: number): number {
+function layerForwardBytes(s: MemoryShape, { rows, B, T }: BatchRows): number {
   const q = s.numHeads * s.headDim;
   const kv = s.numKvHeads * s.headDim;
-  return F32 * (B * T * (4 * s.hiddenSize + q + 2 * kv + s.hiddenSize + 3 * s.intermediateSize) + 2 * B * s.numHeads * T * T);
+  return F32 * (rows * (4 * s.hiddenSize + q + 2 * kv + s.hiddenSize + 3 * s.intermediateSize) + 2 * B * s.numHeads * T * T);
 }
 
 /**
@@ -122,16 +131,15 @@ export function residentWeightBytes(s: MemoryShape): number {
 }
 
 /** The weight products 'layerwise-saved' keeps: q, k, v, o and the gated MLP's gate and up, for every layer. */
-export function savedProductBytes(s: MemoryShape, B: number, T: number): number {
+export function savedProductBytes(s: MemoryShape, rows: number): number {
   const q = s.numHeads * s.headDim;
   const kv = s.numKvHeads * s.headDim;
-  return F32 * s.numLayers * B * T * (q + 2 * kv + s.hiddenSize + 2 * s.intermediateSize);
+  return F32 * s.numLayers * rows * (q + 2 * kv + s.hiddenSize + 2 * s.intermediateSize);
 }
 
 export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimate {
-  const T = w.virtualTokens + w.seqLen;
-  const B = w.batch;
-  const layerAct = layerActivationBytes(s, B, T);
+  const batch: BatchRows = { rows: w.virtualTokens + w.batch * w.seqLen, B: w.batch, T: w.virtualTokens + w.seqLen };
+  const layerAct = layerActivationBytes(s, batch);
   let weightBytes: number;
   let activationBytes: number;
   let logitBytes: number;
@@ -148,7 +156,7 @@ export function estimateTrainMemory(s: MemoryShape, w: StepShape): MemoryEstimat
     // head's float64 running sums over the label rows (Σ exp · W).
     // Resident: the whole fed model, and the packed copy of the largest matrix; no stream buffers.
     weightBytes = w.residentWeights ? residentWeightBytes(s) + s.hiddenSize * s.intermediateSize * F32 : layerwiseWeightBytes(s);
-    activationBytes = ARENA_FACTOR * (layerAct + layerForwardBytes(s, B, T)) + (s.numLayers + 2) * B * T * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, B, T) : 0) + 8 * w.labelRows * s.hiddenSize;
+    activationBytes = ARENA_FACTOR * (layerAct + layerForwardBytes(s, batch)) + (s.numLayers + 2) * batch.rows * s.hiddenSize * F32 + (w.strategy === 'layerwise-saved' ? savedProductBytes(s, batch.rows) : 0) + 8 * w.labelRows * s.hiddenSize;
     logitBytes = Math.min(HEAD_CHUNK_BYTES, 3 * w.labelRows * s.vocabSize * F32);
   }
   const totalBytes = RUNTIME_BYTES + weightBytes + activationBytes + logitBytes;

@@ -54,7 +54,7 @@ export function buildDecodeGraph(model: LoadedModel, opts: { dtype: DType }): Gr
       },
     }),
   };
-  h = model.arch.addPositions(ctx, h, inputs);
+  h = model.arch.addPositions(ctx, h, inputs.positions);
   const hidden = model.arch.blocks(ctx, op.reshape(h, [mulDims(1, T), d]), inputs);
   const last = op.sub(g.dimValue(T), g.int64s([1]));
   g.output(model.arch.lmHead(ctx, model.arch.finalNorm(ctx, op.gather(hidden, last, 0))), DECODE.logits);

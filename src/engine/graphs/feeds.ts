@@ -2,6 +2,7 @@ import { SpsError } from '../../shared/errors.js';
 import type { TokenizedExample } from '../data/example.js';
 import type { ModelSpec } from '../models/spec.js';
 import { tensor, type HostTensor } from '../runtime/session.js';
+import { tokenRow } from './rows.js';
 import { INPUT } from './transformer.js';
 
 export interface LabelledBatch {
@@ -20,14 +21,13 @@ export function checkLength(spec: ModelSpec, n: number, ex: TokenizedExample): v
 }
 
 /**
- * Token ids, mask, label rows and targets for a batch, right-padded. Row b·T + (n + j - 1)
- * predicts token j, so label token j of example b (j ≥ labelStart) gives that row.
+ * Token ids, mask, label rows and targets for a batch, right-padded. The row of token j - 1 of
+ * example b (rows.ts) predicts token j, so label token j (j ≥ labelStart, j ≥ 1) gives that row.
  */
 export function labelledBatch(spec: ModelSpec, n: number, examples: readonly TokenizedExample[], padId = 0): LabelledBatch {
   const B = examples.length;
   for (const ex of examples) checkLength(spec, n, ex);
   const L = Math.max(...examples.map((e) => e.ids.length));
-  const T = n + L;
   const ids = new BigInt64Array(B * L).fill(BigInt(padId));
   const mask = new BigInt64Array(B * L);
   const positions: bigint[] = [];
@@ -37,7 +37,7 @@ export function labelledBatch(spec: ModelSpec, n: number, examples: readonly Tok
       ids[b * L + j] = BigInt(id);
       mask[b * L + j] = 1n;
       if (j >= ex.labelStart && j >= 1) {
-        positions.push(BigInt(b * T + n + j - 1));
+        positions.push(BigInt(tokenRow(n, L, b, j - 1)));
         labels.push(BigInt(id));
       }
     });

@@ -1,11 +1,10 @@
-import { mulDims, type Dim } from '../onnx/dims.js';
+import { mulDims } from '../onnx/dims.js';
 import type { DType } from '../onnx/dtype.js';
 import { Graph, type Value } from '../onnx/graph.js';
 import * as op from '../onnx/ops/index.js';
 import { BuildContext } from '../models/build_context.js';
 import type { LoadedModel } from '../models/load_model.js';
-import { attentionBias, type AttentionInputs } from '../models/parts/attention.js';
-import { ropeTables } from '../models/parts/rope.js';
+import { sequenceInputs } from './rows.js';
 
 /** Graph input names shared by the forward and train-step graphs. */
 export const INPUT = {
@@ -25,16 +24,14 @@ export interface TrunkOptions {
 export interface Trunk {
   ctx: BuildContext;
   prompt: Value | undefined;
-  /** Hidden states of every position, flattened: [B·T, d] with T = n + L. */
+  /** Hidden states, [n + B·L, d]: the prompt's rows once, then every sequence's tokens (rows.ts). */
   hidden: Value;
-  B: Dim;
-  T: Dim;
 }
 
 /**
  * The frozen model with the soft prompt in front, exactly as PEFT's PROMPT_TUNING: the prompt
- * [n, d] is prepended to the token embeddings (before BOS), the mask gets n leading ones, and
- * positions run 0..n+L-1.
+ * [n, d] comes before every sequence's token embeddings (before BOS), always attended to, and
+ * positions run 0..n+L-1. Its rows are computed once for the batch (rows.ts).
  */
 export function buildTrunk(model: LoadedModel, graphName: string, opts: TrunkOptions): Trunk {
   const g = new Graph(graphName);
@@ -43,31 +40,18 @@ export function buildTrunk(model: LoadedModel, graphName: string, opts: TrunkOpt
   const n = opts.numVirtualTokens;
   const ids = g.input(INPUT.ids, 'int64', ['B', 'L']);
   const mask = g.input(INPUT.mask, 'int64', ['B', 'L']);
-  const B: Dim = 'B';
-  let h = model.arch.embedTokens(ctx, ids);
-  let fullMask = mask;
+  const inputs = sequenceInputs(g, model.spec, opts.dtype, n, 'B', 'L', mask);
+  const tokens = op.reshape(model.arch.addPositions(ctx, model.arch.embedTokens(ctx, ids), inputs.positions), [mulDims('B', 'L'), d]);
+  let h = tokens;
   let prompt: Value | undefined;
-  if (n > 0) {
+  if (inputs.sharedPrompt) {
     prompt = g.input(INPUT.prompt, opts.dtype, [n, d]);
-    h = op.concat([op.expand(op.unsqueeze(prompt, [0]), [B, n, d]), h], 1);
-    fullMask = op.concat([op.fill([B, n], 1, 'int64', ids), mask], 1);
+    h = op.concat([model.arch.addPositions(ctx, prompt, inputs.sharedPrompt.positions), tokens], 0);
   }
-  const T = h.shape[1]!;
-  const spec = model.spec;
-  const positions = op.arange(T, ids);
-  const inputs: AttentionInputs = {
-    B,
-    T,
-    positions,
-    bias: attentionBias(positions, positions, opts.dtype, { keyMask: fullMask, ...(spec.slidingWindow !== undefined ? { slidingWindow: spec.slidingWindow } : {}) }),
-    ...(spec.positions.kind === 'rope' ? { rope: ropeTables(positions, spec.positions.rope, opts.dtype) } : {}),
-  };
-  h = model.arch.addPositions(ctx, h, inputs);
-  const hidden = model.arch.blocks(ctx, op.reshape(h, [mulDims(B, T), d]), inputs);
-  return { ctx, prompt, hidden, B, T };
+  return { ctx, prompt, hidden: model.arch.blocks(ctx, h, inputs) };
 }
 
-/** Final norm and LM head on selected rows only (positions index the flattened B·T rows). */
+/** Final norm and LM head on selected rows only (positions index the rows, rows.ts). */
 export function logitsAt(model: LoadedModel, trunk: Trunk, positions: Value): Value {
   const rows = op.gather(trunk.hidden, positions, 0);
   return model.arch.lmHead(trunk.ctx, model.arch.finalNorm(trunk.ctx, rows));

@@ -1,7 +1,8 @@
 import { SpsError } from '../../shared/errors.js';
 import { buildDecodeGraph, DECODE } from '../graphs/decode.js';
 import { LayerwiseDecoder } from '../layerwise/cached_decoder.js';
-import { chooseInferenceStrategy, inferenceWeightBudget, type StepStrategy } from '../layerwise/strategy.js';
+import { chooseInference } from '../layerwise/device_plan.js';
+import type { StepStrategy } from '../layerwise/strategy.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
@@ -30,13 +31,9 @@ export class CachedGenerator {
 
   /** A whole-model decode graph, or layer by layer when that would not fit (chooseInferenceStrategy). */
   static async create(model: LoadedModel, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto'; hostWeightBudget?: number }): Promise<CachedGenerator> {
-    const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseInferenceStrategy(model) : opts.strategy;
-    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}) };
-    if (strategy === 'layerwise') {
-      // Layer by layer, weights kept on the host between runs where memory allows (memory_estimate.ts inferenceHostWeightBudget).
-      const hostWeightBudget = opts.hostWeightBudget ?? inferenceWeightBudget(model);
-      return new CachedGenerator(model, opts.dtype, await LayerwiseDecoder.create(model, { ...sessionOpts, hostWeightBudget }));
-    }
+    const { strategy, ...budget } = chooseInference(model, opts);
+    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...budget };
+    if (strategy === 'layerwise') return new CachedGenerator(model, opts.dtype, await LayerwiseDecoder.create(model, sessionOpts));
     const graph = buildDecodeGraph(model, { dtype: opts.dtype });
     const session = await createModelSession(graph, model.dir, sessionOpts);
     return new CachedGenerator(model, opts.dtype, session);

@@ -1,8 +1,10 @@
 import { SpsError } from '../../shared/errors.js';
 import { buildForwardGraph } from '../graphs/forward.js';
+import { positionRow } from '../graphs/rows.js';
 import { INPUT } from '../graphs/transformer.js';
 import { LayerwiseForward } from '../layerwise/forward_stack.js';
-import { chooseInferenceStrategy, inferenceWeightBudget, type StepStrategy } from '../layerwise/strategy.js';
+import { chooseInference } from '../layerwise/device_plan.js';
+import type { StepStrategy } from '../layerwise/strategy.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
@@ -20,13 +22,9 @@ export class ForwardRunner {
 
   /** A whole-model forward graph, or layer by layer when that would not fit (chooseInferenceStrategy). */
   static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto'; hostWeightBudget?: number; precision?: 'fp32' | 'fp16' }): Promise<ForwardRunner> {
-    const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseInferenceStrategy(model) : opts.strategy;
-    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.precision ? { precision: opts.precision } : {}) };
-    if (strategy === 'layerwise') {
-      // Layer by layer, weights kept on the host between runs where memory allows (memory_estimate.ts inferenceHostWeightBudget).
-      const hostWeightBudget = opts.hostWeightBudget ?? inferenceWeightBudget(model);
-      return new ForwardRunner(model, numVirtualTokens, opts.dtype, await LayerwiseForward.create(model, numVirtualTokens, { ...sessionOpts, hostWeightBudget }));
-    }
+    const { strategy, ...budget } = chooseInference(model, opts);
+    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.precision ? { precision: opts.precision } : {}), ...budget };
+    if (strategy === 'layerwise') return new ForwardRunner(model, numVirtualTokens, opts.dtype, await LayerwiseForward.create(model, numVirtualTokens, sessionOpts));
     const graph = buildForwardGraph(model, { numVirtualTokens, dtype: opts.dtype });
     const session = await createModelSession(graph, model.dir, sessionOpts);
     return new ForwardRunner(model, numVirtualTokens, opts.dtype, session);
@@ -34,7 +32,7 @@ export class ForwardRunner {
 
   /**
    * Logits [K, V] for the K (sequence, position) pairs; a position counts tokens only
-   * (0 = first token), the prompt offset is added here.
+   * (0 = first token; negative: the prompt's rows), the prompt offset is added here.
    */
   async logits(prompt: SoftPrompt | undefined, sequences: readonly number[][], at: readonly [number, number][]): Promise<{ data: Float32Array | Float64Array; vocab: number }> {
     const n = this.numVirtualTokens;
@@ -51,7 +49,7 @@ export class ForwardRunner {
       ids[b * L + j] = BigInt(id);
       mask[b * L + j] = 1n;
     }));
-    const positions = BigInt64Array.from(at.map(([b, j]) => BigInt(b * (n + L) + n + j)));
+    const positions = BigInt64Array.from(at.map(([b, j]) => BigInt(positionRow(n, L, b, n + j))));
     if (this.session instanceof LayerwiseForward) {
       const data = await this.session.logitsAt(prompt, ids, mask, B, L, Array.from(positions, Number));
       return { data, vocab: this.model.spec.vocabSize };

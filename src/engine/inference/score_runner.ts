@@ -3,7 +3,8 @@ import { labelledBatch } from '../graphs/feeds.js';
 import { buildScoreGraph, SCORE_OUTPUT } from '../graphs/score.js';
 import { INPUT } from '../graphs/transformer.js';
 import { LayerwiseForward } from '../layerwise/forward_stack.js';
-import { chooseInferenceStrategy, inferenceWeightBudget, type StepStrategy } from '../layerwise/strategy.js';
+import { chooseInference } from '../layerwise/device_plan.js';
+import type { StepStrategy } from '../layerwise/strategy.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type ProviderName } from '../runtime/session.js';
@@ -29,13 +30,9 @@ export class ScoreRunner {
   ) {}
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: { dtype: 'float32' | 'float64'; provider?: ProviderName; strategy?: StepStrategy | 'auto'; hostWeightBudget?: number; precision?: 'fp32' | 'fp16' }): Promise<ScoreRunner> {
-    const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseInferenceStrategy(model) : opts.strategy;
-    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.precision ? { precision: opts.precision } : {}) };
-    if (strategy === 'layerwise') {
-      // Layer by layer, weights kept on the host between runs where memory allows (memory_estimate.ts inferenceHostWeightBudget).
-      const hostWeightBudget = opts.hostWeightBudget ?? inferenceWeightBudget(model);
-      return new ScoreRunner(model, numVirtualTokens, opts.dtype, await LayerwiseForward.create(model, numVirtualTokens, { ...sessionOpts, hostWeightBudget }));
-    }
+    const { strategy, ...budget } = chooseInference(model, opts);
+    const sessionOpts = { dtype: opts.dtype, ...(opts.provider ? { provider: opts.provider } : {}), ...(opts.precision ? { precision: opts.precision } : {}), ...budget };
+    if (strategy === 'layerwise') return new ScoreRunner(model, numVirtualTokens, opts.dtype, await LayerwiseForward.create(model, numVirtualTokens, sessionOpts));
     const graph = buildScoreGraph(model, { numVirtualTokens, dtype: opts.dtype });
     const session = await createModelSession(graph, model.dir, sessionOpts);
     return new ScoreRunner(model, numVirtualTokens, opts.dtype, session);

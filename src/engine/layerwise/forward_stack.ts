@@ -4,11 +4,12 @@ import { labelledBatch } from '../graphs/feeds.js';
 import { INPUT } from '../graphs/transformer.js';
 import type { LoadedModel } from '../models/load_model.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
+import { tensor } from '../runtime/session.js';
 import { WeightFeeder } from '../runtime/weight_feeder.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
 import { HeadChunks } from './head_chunks.js';
 import { HostEmbedding, type HiddenArray } from './host_embedding.js';
-import { fullMask, LayerStack } from './layer_stack.js';
+import { LayerStack } from './layer_stack.js';
 
 /**
  * Forward-only passes layer by layer (evaluation scores, logits at chosen positions), with
@@ -28,7 +29,7 @@ export class LayerwiseForward {
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions): Promise<LayerwiseForward> {
     const feeder = new WeightFeeder(opts);
-    const layers = await LayerStack.create(model, feeder, { ...opts, backward: false });
+    const layers = await LayerStack.create(model, feeder, { ...opts, backward: false, numVirtualTokens });
     const head = await HeadChunks.create(model, feeder, { ...opts, grad: false });
     return new LayerwiseForward(model, numVirtualTokens, opts.dtype, feeder, new HostEmbedding(model), layers, head);
   }
@@ -37,7 +38,7 @@ export class LayerwiseForward {
     const n = this.numVirtualTokens;
     if ((prompt?.numVirtualTokens ?? 0) !== n) throw new SpsError('INTERNAL', `layer-wise forward built for ${n} virtual tokens, got a prompt of ${prompt?.numVirtualTokens ?? 0}`);
     const h0 = this.embedding.embed(prompt?.data, n, Array.from(ids, Number), B, L, this.dtype);
-    return (await this.layers.forwardAll(h0, fullMask(n, tokenMask, B, L), false)).top;
+    return (await this.layers.forwardAll(h0, tensor('int64', [B, L], tokenMask), false)).top;
   }
 
   /** log p(label token) at every label row of the batch, in labelledBatch's row order. */
@@ -48,7 +49,7 @@ export class LayerwiseForward {
     return this.head.logprobs(top, Array.from(batch.feeds[INPUT.positions]!.data as BigInt64Array, Number), Array.from(batch.feeds[INPUT.labels]!.data as BigInt64Array));
   }
 
-  /** Logits [K, V] at rows (flattened B·T indices) of a right-padded batch. */
+  /** Logits [K, V] at rows (graphs/rows.ts) of a right-padded batch. */
   async logitsAt(prompt: SoftPrompt | undefined, ids: BigInt64Array, tokenMask: BigInt64Array, B: number, L: number, rows: readonly number[]): Promise<HiddenArray> {
     const top = await this.top(prompt, ids, tokenMask, B, L);
     return this.logitsOfRows(top, rows);

@@ -5,6 +5,7 @@ import { FedSession } from '../runtime/fed_session.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
 import { DeviceTensor, tensor, type HostTensor, type SessionValue } from '../runtime/session.js';
 import type { WeightFeeder } from '../runtime/weight_feeder.js';
+import { rowCount } from '../graphs/rows.js';
 import type { HiddenArray } from './host_embedding.js';
 
 /**
@@ -42,29 +43,32 @@ export class LayerStack {
   private constructor(
     private readonly model: LoadedModel,
     private readonly dtype: 'float32' | 'float64',
+    private readonly numVirtualTokens: number,
     private readonly forward: FedSession,
     private readonly backward: FedSession | undefined,
     private readonly device: DeviceTransfer | undefined,
     private readonly products: readonly { output: string; input: string }[],
   ) {}
 
-  /** `backward`: false for forward-only passes. */
-  static async create(model: LoadedModel, feeder: WeightFeeder, opts: ModelSessionOptions & { backward: BackwardMode | false }): Promise<LayerStack> {
+  /** `backward`: false for forward-only passes; `numVirtualTokens`: the prompt's rows (graphs/rows.ts). */
+  static async create(model: LoadedModel, feeder: WeightFeeder, opts: ModelSessionOptions & { backward: BackwardMode | false; numVirtualTokens: number }): Promise<LayerStack> {
     const device = DeviceTransfer.for(opts.provider);
+    const graphOpts = { dtype: opts.dtype, numVirtualTokens: opts.numVirtualTokens };
     if (opts.backward === 'saved') {
-      const gs = buildSavedProductGraphs(model, { dtype: opts.dtype });
+      const gs = buildSavedProductGraphs(model, graphOpts);
       const fwd = await FedSession.create(gs.forward, model.weights, feeder, opts, [LAYER.out, ...gs.saved.map((v) => v.output)]);
       const bwd = await FedSession.create(gs.backward, model.weights, feeder, opts, [LAYER.gradIn]);
-      return new LayerStack(model, opts.dtype, fwd, bwd, device, gs.saved);
+      return new LayerStack(model, opts.dtype, opts.numVirtualTokens, fwd, bwd, device, gs.saved);
     }
-    const fwd = await FedSession.create(buildLayerForwardGraph(model, { dtype: opts.dtype }), model.weights, feeder, opts, [LAYER.out]);
-    const bwd = opts.backward === 'recompute' ? await FedSession.create(buildLayerBackwardGraph(model, { dtype: opts.dtype }), model.weights, feeder, opts, [LAYER.gradIn]) : undefined;
-    return new LayerStack(model, opts.dtype, fwd, bwd, device, []);
+    const fwd = await FedSession.create(buildLayerForwardGraph(model, graphOpts), model.weights, feeder, opts, [LAYER.out]);
+    const bwd = opts.backward === 'recompute' ? await FedSession.create(buildLayerBackwardGraph(model, graphOpts), model.weights, feeder, opts, [LAYER.gradIn]) : undefined;
+    return new LayerStack(model, opts.dtype, opts.numVirtualTokens, fwd, bwd, device, []);
   }
 
-  private hidden(h: HiddenArray, mask: HostTensor): HostTensor {
-    const [B, T] = mask.dims as [number, number];
-    return tensor(this.dtype, [B * T, this.model.spec.hiddenSize], h);
+  /** Hidden states [n + B·L, d] for the tokens' mask [B, L] (graphs/rows.ts). */
+  private hidden(h: HiddenArray, mask: { dims: readonly number[] }): HostTensor {
+    const [B, L] = mask.dims as [number, number];
+    return tensor(this.dtype, [rowCount(this.numVirtualTokens, B, L), this.model.spec.hiddenSize], h);
   }
 
   private toDevice(t: HostTensor): Promise<SessionValue> {
@@ -78,8 +82,9 @@ export class LayerStack {
   }
 
   /**
-   * Runs every layer. `keep`: the backward will follow, so every layer's input is kept (the
-   * forward-only passes drop each as soon as the next layer has it).
+   * Runs every layer on h0 [n + B·L, d] with the tokens' mask [B, L]. `keep`: the backward will
+   * follow, so every layer's input is kept (the forward-only passes drop each as soon as the
+   * next layer has it).
    */
   async forwardAll(h0: HiddenArray, mask: HostTensor, keep = true): Promise<SavedStates> {
     const m = await this.toDevice(mask);
@@ -107,8 +112,7 @@ export class LayerStack {
    */
   async backwardAll(saved: SavedStates, gradTop: HiddenArray): Promise<HiddenArray> {
     if (!this.backward) throw new Error('LayerStack created without a backward session');
-    const [B, T] = saved.mask.dims as [number, number];
-    let grad: SessionValue = await this.toDevice(tensor(this.dtype, [B * T, this.model.spec.hiddenSize], gradTop));
+    let grad: SessionValue = await this.toDevice(this.hidden(gradTop, saved.mask));
     for (let l = this.model.spec.numLayers - 1; l >= 0; l--) {
       const products = saved.products[l] ?? {};
       const out = await this.backward.runDevice(l, { ...products, [LAYER.hidden]: saved.inputs[l]!, [LAYER.mask]: saved.mask, [LAYER.gradOut]: grad });
@@ -127,15 +131,4 @@ export class LayerStack {
     await this.forward.release();
     await this.backward?.release();
   }
-}
-
-/** The full attention mask [B, T]: n leading ones (the prompt), then the tokens' mask. */
-export function fullMask(n: number, tokenMask: BigInt64Array, B: number, L: number): HostTensor {
-  const T = n + L;
-  const m = new BigInt64Array(B * T);
-  for (let b = 0; b < B; b++) {
-    for (let t = 0; t < n; t++) m[b * T + t] = 1n;
-    for (let j = 0; j < L; j++) m[b * T + n + j] = tokenMask[b * L + j]!;
-  }
-  return tensor('int64', [B, T], m);
 }

@@ -1,3 +1,4 @@
+import { rowCount } from '../graphs/rows.js';
 import { buildHeadNormGraph, buildHeadSliceGraph } from '../graphs/layerwise/head_graphs.js';
 import { buildLayerForwardGraph, type FedGraph } from '../graphs/layerwise/layer_graphs.js';
 import type { LoadedModel } from '../models/load_model.js';
@@ -32,7 +33,7 @@ export function trafficShapeOf(model: LoadedModel): TrafficShape {
     hiddenSize: s.hiddenSize,
     numLayers: s.numLayers,
     vocabSize: s.vocabSize,
-    layerWeightBytes: fedBytes(buildLayerForwardGraph(model, { dtype: 'float32' })),
+    layerWeightBytes: fedBytes(buildLayerForwardGraph(model, { dtype: 'float32', numVirtualTokens: 0 })),
     normWeightBytes: fedBytes(buildHeadNormGraph(model, { dtype: 'float32' })),
     headWeightBytes: s.vocabSize * s.hiddenSize * BYTES[feedDTypeOf(head.dtype, head.name, head.file)],
   };
@@ -59,9 +60,10 @@ export interface TrafficWorkload {
 export function layerwiseStepTraffic(shape: TrafficShape, w: TrafficWorkload, onDevice: boolean): Traffic {
   const dt = BYTES[w.dtype];
   const d = shape.hiddenSize;
-  const N = w.batch * (w.virtualTokens + w.seqLen);
-  const hidden = N * d * dt;
-  const mask = N * 8;
+  // Hidden states: the prompt's rows once, then every sequence's tokens (graphs/rows.ts); the
+  // mask covers the tokens.
+  const hidden = rowCount(w.virtualTokens, w.batch, w.seqLen) * d * dt;
+  const mask = w.batch * w.seqLen * 8;
   const L = shape.numLayers;
   const K = w.labelRows;
   const S = Math.min(shape.vocabSize, w.headSliceRows ?? headSliceRows(shape.vocabSize, d, w.dtype));

@@ -25,6 +25,9 @@ export interface MachineMemory {
   total: number;
 }
 
+/** The batch a strategy is chosen for when the caller does not say. */
+export const DEFAULT_WORKLOAD: StepWorkload = { batch: 8, seqLen: 256, labelRows: 8 * 256 };
+
 const machine = (): MachineMemory => ({ free: freemem(), total: totalmem() });
 
 /**
@@ -32,13 +35,13 @@ const machine = (): MachineMemory => ({ free: freemem(), total: totalmem() });
  * reasons in src/shared/memory_estimate.ts planTrainMemory, so the wizard shows the same choice).
  */
 export function chooseTrainStrategy(model: LoadedModel, numVirtualTokens: number, workload: StepWorkload | undefined, memory = machine()): TrainStrategy {
-  const w = workload ?? { batch: 8, seqLen: 256, labelRows: 8 * 256 };
+  const w = workload ?? DEFAULT_WORKLOAD;
   return planTrainMemory(memoryShapeOf(model), { ...w, virtualTokens: numVirtualTokens }, { freeBytes: memory.free, totalBytes: memory.total }).strategy;
 }
 
 /** Host bytes a layer-wise step of a given strategy may keep its weights in (memory_estimate.ts hostWeightBudgetFor). */
 export function trainHostWeightBudget(model: LoadedModel, numVirtualTokens: number, strategy: TrainStrategy, workload: StepWorkload | undefined, memory = machine()): number {
-  const w = workload ?? { batch: 8, seqLen: 256, labelRows: 8 * 256 };
+  const w = workload ?? DEFAULT_WORKLOAD;
   return hostWeightBudgetFor(memoryShapeOf(model), { ...w, virtualTokens: numVirtualTokens, strategy }, { freeBytes: memory.free });
 }
 

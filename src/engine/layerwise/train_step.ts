@@ -7,7 +7,7 @@ import { WeightFeeder } from '../runtime/weight_feeder.js';
 import type { SoftPrompt } from '../tuning/soft_prompt.js';
 import { HeadChunks, type HeadSizes } from './head_chunks.js';
 import { HostEmbedding } from './host_embedding.js';
-import { fullMask, LayerStack, type BackwardMode } from './layer_stack.js';
+import { LayerStack, type BackwardMode } from './layer_stack.js';
 
 export interface StepResult {
   loss: number;
@@ -40,7 +40,7 @@ export class LayerwiseTrainStep {
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions & HeadSizes & { backward: BackwardMode }): Promise<LayerwiseTrainStep> {
     const feeder = new WeightFeeder(opts);
-    const layers = await LayerStack.create(model, feeder, opts);
+    const layers = await LayerStack.create(model, feeder, { ...opts, numVirtualTokens });
     const head = await HeadChunks.create(model, feeder, { ...opts, grad: true });
     return new LayerwiseTrainStep(model, numVirtualTokens, opts.dtype, feeder, new HostEmbedding(model), layers, head);
   }
@@ -51,24 +51,17 @@ export class LayerwiseTrainStep {
     const d = this.model.spec.hiddenSize;
     const batch = labelledBatch(this.model.spec, n, examples, padId);
     const [B, L] = batch.feeds[INPUT.ids]!.dims as [number, number];
-    const T = n + L;
     const ids = Array.from(batch.feeds[INPUT.ids]!.data as BigInt64Array, Number);
-    const mask = fullMask(n, batch.feeds[INPUT.mask]!.data as BigInt64Array, B, L);
     const h0 = this.embedding.embed(prompt.data, n, ids, B, L, this.dtype);
-    const saved = await this.layers.forwardAll(h0, mask);
+    const saved = await this.layers.forwardAll(h0, batch.feeds[INPUT.mask]!);
     const rows = Array.from(batch.feeds[INPUT.positions]!.data as BigInt64Array, Number);
     const labels = Array.from(batch.feeds[INPUT.labels]!.data as BigInt64Array);
     const K = rows.length;
     const { lossSum, grad: gradTop } = await this.head.lossAndGrad(saved.top, rows, labels, lossScale / K);
     const gradH0 = await this.layers.backwardAll(saved, gradTop);
-    // d loss / d prompt row t = Σ over the batch of d loss / d h0 at position t.
+    // The prompt's rows are h0's first n (graphs/rows.ts): the batch's sum is already in them.
     const grad = new Float64Array(n * d);
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < n; t++) {
-        const src = (b * T + t) * d;
-        for (let j = 0; j < d; j++) grad[t * d + j] = grad[t * d + j]! + gradH0[src + j]! / lossScale;
-      }
-    }
+    for (let i = 0; i < n * d; i++) grad[i] = gradH0[i]! / lossScale;
     return { loss: lossSum / K, grad, numLabelTokens: K };
   }
 

@@ -13,11 +13,11 @@ export interface Architecture {
   parseConfig(raw: RawConfig, file: string): ModelSpec;
   /** Token embeddings [B, L, d] for ids [B, L]. */
   embedTokens(ctx: BuildContext, ids: Value): Value;
-  /** Adds absolute position embeddings to [B, T, d] inputs (gpt2); identity for RoPE models. */
-  addPositions(ctx: BuildContext, h: Value, inputs: AttentionInputs): Value;
-  /** The decoder blocks on flattened rows [B·T, d] → [B·T, d] (before the final norm). */
+  /** Adds absolute position embeddings to [..., T, d] inputs at `positions` [T] (gpt2); identity for RoPE models. */
+  addPositions(ctx: BuildContext, h: Value, positions: Value): Value;
+  /** The decoder blocks on flattened rows [rows, d] → [rows, d] (before the final norm; graphs/rows.ts). */
   blocks(ctx: BuildContext, h: Value, inputs: AttentionInputs): Value;
-  /** One decoder block (layer `layer`) on flattened rows [B·T, d] → [B·T, d]. */
+  /** One decoder block (layer `layer`) on flattened rows [rows, d] → [rows, d]. */
   block(ctx: BuildContext, h: Value, layer: number, inputs: AttentionInputs): Value;
   /** The prefix of every tensor name of layer `layer`, e.g. `model.layers.3.`. */
   layerPrefix(layer: number): string;

@@ -3,6 +3,7 @@ import { SpsError } from '../../shared/errors.js';
 import type { DType } from '../onnx/dtype.js';
 import type { Graph } from '../onnx/graph.js';
 import { serializeModel } from '../onnx/serialize.js';
+import { explainRunError } from './run_errors.js';
 import { countRun } from './traffic.js';
 import { webgpuProbe } from './webgpu_adapter.js';
 
@@ -118,6 +119,8 @@ export class GraphSession {
     readonly provider: ProviderName,
     readonly inputNames: readonly string[],
     readonly outputNames: readonly string[],
+    /** The graph's name, for errors. */
+    readonly name: string,
   ) {}
 
   static async create(graph: Graph, opts: SessionOptions = {}): Promise<GraphSession> {
@@ -162,7 +165,7 @@ export class GraphSession {
       }
       throw new SpsError('INTERNAL', `onnxruntime could not create a session for graph "${graph.name}": ${msg}`, { cause: e });
     }
-    return new GraphSession(session, provider, session.inputNames, session.outputNames);
+    return new GraphSession(session, provider, session.inputNames, session.outputNames, graph.name);
   }
 
   /** Runs the graph; returns every output by name, on the host (a session without deviceOutputs). */
@@ -191,7 +194,12 @@ export class GraphSession {
         sent += t.data.byteLength;
       }
     }
-    const results = await this.session.run(ortFeeds);
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await this.session.run(ortFeeds);
+    } catch (e) {
+      throw explainRunError(e, this.provider, this.name);
+    }
     const out: Record<string, SessionValue> = {};
     let fetched = 0;
     for (const [name, t] of Object.entries(results)) {

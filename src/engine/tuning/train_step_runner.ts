@@ -4,7 +4,8 @@ import { buildTrainStepGraph, LOSS_SCALE_INPUT, TRAIN_OUTPUT } from '../graphs/t
 import { INPUT } from '../graphs/transformer.js';
 import { LayerwiseTrainStep } from '../layerwise/train_step.js';
 import type { LoadedModel } from '../models/load_model.js';
-import { chooseTrainStrategy, shouldPrepack, trainHostWeightBudget, type StepWorkload, type TrainStrategy } from '../layerwise/strategy.js';
+import { chooseTrain, describeChoice } from '../layerwise/device_plan.js';
+import { shouldPrepack, type StepWorkload, type TrainStrategy } from '../layerwise/strategy.js';
 import { createModelSession } from '../runtime/model_session.js';
 import { tensor, type GraphSession, type HostTensor, type ProviderName } from '../runtime/session.js';
 import type { SoftPrompt } from './soft_prompt.js';
@@ -36,12 +37,12 @@ export interface ComputeOptions {
   headChunkRows?: number;
   /** layer-wise only: vocabulary entries per slice of the LM head (default: from a 32 MiB budget). */
   headSliceRows?: number;
-  /** layer-wise on WebGPU: device bytes the weights may keep between runs (default no limit; runtime/weight_feeder.ts). */
+  /** layer-wise on WebGPU: device bytes the weights may keep between runs (default: from the device's free memory, layerwise/device_plan.ts). */
   deviceWeightBudget?: number;
   /**
    * layer-wise on the CPU: host bytes the weights may keep between runs instead of being read
    * from the files on every run (runtime/weight_feeder.ts); default: the memory plan's
-   * (trainHostWeightBudget: all of them when that fits half the free memory, else none).
+   * (memory_estimate.ts hostWeightBudgetFor: all of them where they fit, else none).
    */
   hostWeightBudget?: number;
   /** onnxruntime memory levers (bench/README.md, "Memory"); onnxruntime's defaults if unset. */
@@ -88,23 +89,26 @@ export class TrainStepRunner {
     readonly dtype: 'float32' | 'float64',
     readonly strategy: TrainStrategy,
     private readonly impl: StepImpl,
+    /** Where the step runs, for the run's log (layerwise/device_plan.ts describeChoice). */
+    readonly placement: string,
   ) {}
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ComputeOptions): Promise<TrainStepRunner> {
-    const strategy = !opts.strategy || opts.strategy === 'auto' ? chooseTrainStrategy(model, numVirtualTokens, opts.workload) : opts.strategy;
+    const choice = chooseTrain(model, numVirtualTokens, opts);
+    const { strategy, deviceWeightBudget, hostWeightBudget } = choice;
     const sessionOpts = {
       dtype: opts.dtype,
       ...(opts.provider ? { provider: opts.provider } : {}),
       ...(opts.precision ? { precision: opts.precision } : {}),
       ...(opts.cpuMemArena !== undefined ? { cpuMemArena: opts.cpuMemArena } : {}),
       ...(opts.memPattern !== undefined ? { memPattern: opts.memPattern } : {}),
-      ...(opts.deviceWeightBudget !== undefined ? { deviceWeightBudget: opts.deviceWeightBudget } : {}),
+      ...(deviceWeightBudget !== undefined ? { deviceWeightBudget } : {}),
+      ...(hostWeightBudget !== undefined ? { hostWeightBudget } : {}),
     };
     let impl: StepImpl;
     if (strategy !== 'keep') {
       const backward = strategy === 'layerwise-saved' ? 'saved' : 'recompute';
-      const hostWeightBudget = opts.hostWeightBudget ?? trainHostWeightBudget(model, numVirtualTokens, strategy, opts.workload);
-      const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, backward, hostWeightBudget, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}), ...(opts.headSliceRows ? { headSliceRows: opts.headSliceRows } : {}) });
+      const lw = await LayerwiseTrainStep.create(model, numVirtualTokens, { ...sessionOpts, backward, ...(opts.headChunkRows ? { headChunkRows: opts.headChunkRows } : {}), ...(opts.headSliceRows ? { headSliceRows: opts.headSliceRows } : {}) });
       const padId = padIdOf(model);
       impl = { step: (prompt, examples, lossScale) => lw.step(prompt, examples, padId, lossScale), release: () => lw.release() };
     } else {
@@ -112,7 +116,7 @@ export class TrainStepRunner {
       const prepack = opts.prepack ?? shouldPrepack(model);
       impl = new WholeGraphStep(model, numVirtualTokens, opts.dtype, await createModelSession(graph, model.dir, { ...sessionOpts, prepack }));
     }
-    return new TrainStepRunner(model, numVirtualTokens, opts.dtype, strategy, impl);
+    return new TrainStepRunner(model, numVirtualTokens, opts.dtype, strategy, impl, describeChoice(choice));
   }
 
   /**

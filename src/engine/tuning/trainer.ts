@@ -122,6 +122,7 @@ async function trainWithData(runDir: string, setup: TrainingSetup, res: TrainerR
   // The batch shape lets 'auto' choose keep-everything or layer-wise by the estimated peak.
   const workload = stepShapeOf(job.task.kind, job.training.batchSize, job.training.maxLength, n);
   const trainer = await res.runner(`train:${sessionKey}`, () => TrainStepRunner.create(model, n, { ...compute, workload }));
+  emit({ type: 'log', level: 'info', message: trainer.placement });
   const scorer = await res.runner(`score:${sessionKey}`, () => ScoreRunner.create(model, n, compute));
   const generator = job.task.kind === 'generation' ? await res.runner(`forward:${sessionKey}`, () => ForwardRunner.create(model, n, compute)) : undefined;
   const checkpoints = new Checkpointer(runDir, position, emit, opts.hooks?.onCheckpointStage);

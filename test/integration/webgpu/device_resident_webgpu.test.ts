@@ -8,6 +8,7 @@ import { loadModel } from '../../../src/engine/models/load_model.js';
 import type { ProviderName } from '../../../src/engine/runtime/session.js';
 import { trafficSince, trafficSnapshot } from '../../../src/engine/runtime/traffic.js';
 import { softPrompt } from '../../../src/engine/tuning/soft_prompt.js';
+import { TrainStepRunner } from '../../../src/engine/tuning/train_step_runner.js';
 import { storiesModelDir } from '../../helpers/fixtures.js';
 import { webgpuTestDevice } from '../../helpers/webgpu.js';
 
@@ -98,6 +99,33 @@ describe('layer-wise step on WebGPU with device-resident weights and hidden stat
       expect(relErr(r.grad, ref.grad)).toBeLessThan(REL_TOL);
     } finally {
       await gpu.release();
+    }
+  }, 120_000);
+
+  it.each([
+    ['0.5', 'none stays: every run is fed from the host'],
+    ['64', 'every weight stays after the first step'],
+  ])('the weights budget follows the device memory (SPS_DEVICE_MEMORY_GB=%s: %s)', async (gb) => {
+    const before = process.env.SPS_DEVICE_MEMORY_GB;
+    process.env.SPS_DEVICE_MEMORY_GB = gb;
+    const runner = await TrainStepRunner.create(model, n, { dtype: 'float32', provider: device, strategy: 'layerwise-recompute' });
+    try {
+      await runner.step(prompt, examples);
+      const t0 = trafficSnapshot();
+      const r = await runner.step(prompt, examples);
+      const steady = trafficSince(t0);
+      const workload = { batch: 2, seqLen: 10, virtualTokens: n, labelRows: r.numLabelTokens, dtype: 'float32' as const };
+      const resident = layerwiseStepTraffic(shape, workload, true);
+      if (gb === '64') {
+        expect(steady).toEqual(resident);
+      } else {
+        const chunks = Math.ceil(r.numLabelTokens / headChunkRows(headSliceRows(shape.vocabSize, shape.hiddenSize, 'float32'), 'float32'));
+        expect(steady.sentBytes).toBe(resident.sentBytes + 2 * shape.numLayers * shape.layerWeightBytes + 2 * shape.normWeightBytes + chunks * shape.headWeightBytes);
+      }
+    } finally {
+      await runner.release();
+      if (before === undefined) delete process.env.SPS_DEVICE_MEMORY_GB;
+      else process.env.SPS_DEVICE_MEMORY_GB = before;
     }
   }, 120_000);
 

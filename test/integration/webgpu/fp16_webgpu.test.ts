@@ -85,12 +85,16 @@ describe('fp16 tuning run on WebGPU', () => {
     const k = skips.length;
     expect(k).toBeGreaterThan(0);
     expect(k).toBeLessThan(12);
-    expect(skips.map((m) => [m.step, m.lossScaleFrom, m.lossScaleTo])).toEqual(skips.map((_, i) => [i + 1, 2 ** (19 - i), 2 ** (18 - i)]));
+    // The first step overflows; each skip halves the scale it met (none grows back within 12
+    // steps). Skips need not be consecutive: a later batch may overflow a scale an earlier fit.
+    expect(skips[0]!.step).toBe(1);
+    expect(skips.map((m) => [m.lossScaleFrom, m.lossScaleTo])).toEqual(skips.map((_, i) => [2 ** (19 - i), 2 ** (18 - i)]));
     expect(skips[0]!.reason).toMatch(/float16 overflow at loss scale 524288: step skipped, scale lowered to 262144/);
     expect(w.events.filter((e) => e.type === 'skipped').length).toBe(k);
-    expect(metrics.filter((m) => m.kind === 'train').map((m) => m.step)).toEqual(Array.from({ length: 12 - k }, (_, i) => k + 1 + i));
+    const skipped = new Set(skips.map((m) => m.step));
+    expect(metrics.filter((m) => m.kind === 'train').map((m) => m.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1).filter((s) => !skipped.has(s)));
     // The scale travels in the checkpoint (a resume continues with it).
-    expect(loadCheckpointDir(runPaths(dir).final).trainerState.lossScale).toEqual({ scale: 2 ** (19 - k), cleanSteps: 12 - k });
+    expect(loadCheckpointDir(runPaths(dir).final).trainerState.lossScale).toEqual({ scale: 2 ** (19 - k), cleanSteps: 12 - Number(skips.at(-1)!.step) });
     const evals = metrics.filter((m) => m.kind === 'evaluation');
     expect(Number.isFinite(evals.at(-1)!.val_loss)).toBe(true);
   }, 240_000);

@@ -21,8 +21,9 @@ describe('memory estimate', () => {
     const keepDeeper = estimateTrainMemory(deeper, { ...w, strategy: 'keep', prepack: true });
     const lwDeeper = estimateTrainMemory(deeper, { ...w, strategy: 'layerwise-recompute' });
     expect(keepDeeper.activationBytes).toBeCloseTo(2 * keep.activationBytes, -3);
-    // Layer-wise: only the saved hidden states grow with depth (B·T·d floats per layer).
-    expect(lwDeeper.activationBytes - lw.activationBytes).toBeCloseTo(30 * 8 * 148 * 576 * 4, -3);
+    // Layer-wise: only the saved hidden states grow with depth ((n + B·L)·d floats per layer:
+    // the prompt's rows once, then every sequence's tokens).
+    expect(lwDeeper.activationBytes - lw.activationBytes).toBeCloseTo(30 * (20 + 8 * 128) * 576 * 4, -3);
   });
 
   it('half weights: keep-everything adds a float32 copy, layer-wise does not hold the model', () => {
@@ -94,7 +95,7 @@ describe('memory estimate', () => {
     const w = { batch: 8, seqLen: 128, virtualTokens: 20, labelRows: 256 };
     const saved = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise-saved' });
     const recompute = estimateTrainMemory(SMOL, { ...w, strategy: 'layerwise-recompute' });
-    expect(saved.totalBytes - recompute.totalBytes).toBeCloseTo(4 * 30 * 8 * 148 * (576 + 2 * 192 + 576 + 2 * 1536), 0);
+    expect(saved.totalBytes - recompute.totalBytes).toBeCloseTo(4 * 30 * (20 + 8 * 128) * (576 + 2 * 192 + 576 + 2 * 1536), 0);
   });
 
   it('inference on a big half-precision model goes layer by layer and holds no float32 copy of it (sps generate, the playground)', () => {

@@ -16,15 +16,16 @@ describe('labelledBatch', () => {
     const b: TokenizedExample = { ids: [1, 8, 9, 10, 11, 12], labelStart: 3 };
     const { feeds, numLabelTokens } = labelledBatch(spec, n, [a, b], 2);
     const L = 6;
-    const T = n + L; // 9
     expect(feeds[INPUT.ids]!.dims).toEqual([2, L]);
     expect(feeds[INPUT.ids]!.dtype).toBe('int64');
     expect(feeds[INPUT.ids]!.data).toEqual(big([1, 5, 6, 7, 2, 2, 1, 8, 9, 10, 11, 12]));
     expect(feeds[INPUT.mask]!.dims).toEqual([2, L]);
     expect(feeds[INPUT.mask]!.data).toEqual(big([1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1]));
     // a: labels j = 2, 3; b: labels j = 3, 4, 5.
-    expect(feeds[INPUT.positions]!.data).toEqual(big([0 * T + n + 2 - 1, 0 * T + n + 3 - 1, T + n + 3 - 1, T + n + 4 - 1, T + n + 5 - 1]));
-    expect(feeds[INPUT.positions]!.data).toEqual(big([4, 5, 14, 15, 16]));
+    // Rows (graphs/rows.ts): the n prompt rows once, then a's L token rows, then b's; the row of
+    // token j - 1 predicts token j.
+    expect(feeds[INPUT.positions]!.data).toEqual(big([n + 0 * L + 2 - 1, n + 0 * L + 3 - 1, n + L + 3 - 1, n + L + 4 - 1, n + L + 5 - 1]));
+    expect(feeds[INPUT.positions]!.data).toEqual(big([4, 5, 11, 12, 13]));
     expect(feeds[INPUT.labels]!.data).toEqual(big([6, 7, 10, 11, 12]));
     expect(feeds[INPUT.positions]!.dims).toEqual([5]);
     expect(feeds[INPUT.labels]!.dims).toEqual([5]);
@@ -32,10 +33,10 @@ describe('labelledBatch', () => {
     // Every label row is a real (unpadded) token's row: its mask is 1.
     const mask = feeds[INPUT.mask]!.data as BigInt64Array;
     for (const p of feeds[INPUT.positions]!.data as BigInt64Array) {
-      const row = Number(p);
-      const bIdx = Math.floor(row / T);
-      const t = (row % T) - n;
-      expect(t).toBeGreaterThanOrEqual(0);
+      const row = Number(p) - n;
+      expect(row).toBeGreaterThanOrEqual(0);
+      const bIdx = Math.floor(row / L);
+      const t = row % L;
       expect(mask[bIdx * L + t]).toBe(1n);
     }
   });

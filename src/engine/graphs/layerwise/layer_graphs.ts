@@ -1,19 +1,16 @@
 import { gradients } from '../../autodiff/gradients.js';
-import { mulDims } from '../../onnx/dims.js';
 import type { DType } from '../../onnx/dtype.js';
 import { Graph, type Value } from '../../onnx/graph.js';
-import * as op from '../../onnx/ops/index.js';
 import { liveNodes } from '../../onnx/serialize.js';
 import type { LoadedModel } from '../../models/load_model.js';
-import { attentionBias, type AttentionInputs } from '../../models/parts/attention.js';
-import { ropeTables } from '../../models/parts/rope.js';
+import { rowsDim, sequenceInputs } from '../rows.js';
 import { FedWeightContext, type FedWeight } from './fed_weights.js';
 import { feedSavedValues, SAVED_PREFIX, valuesNamed, weightProducts } from './saved_values.js';
 
 /** Input and output names of the per-layer graphs. */
 export const LAYER = {
   hidden: 'hidden',
-  /** The full attention mask [B, T]: the soft prompt's leading ones, then the tokens' mask. */
+  /** The tokens' attention mask [B, L] (the prompt's rows are always attended to). */
   mask: 'attention_mask',
   gradOut: 'grad_hidden_out',
   out: 'hidden_out',
@@ -34,30 +31,29 @@ interface LayerTrunk {
 }
 
 /**
- * One decoder block as a graph of its own: hidden [B·T, d] and the full mask [B, T] in,
- * hidden [B·T, d] out, weights as inputs (built for layer 0; fed any layer's tensors).
- * Positions run 0..T-1, as in the whole-model graphs (the prompt takes 0..n-1).
+ * One decoder block as a graph of its own: hidden [n + B·L, d] (the prompt's rows once, then the
+ * tokens', graphs/rows.ts) and the tokens' mask [B, L] in, hidden out, weights as inputs (built
+ * for layer 0; fed any layer's tensors). Positions as in the whole-model graphs: the prompt takes
+ * 0..n-1, the tokens n..n+L-1.
  */
-function layerTrunk(model: LoadedModel, name: string, dtype: DType): LayerTrunk {
+function layerTrunk(model: LoadedModel, name: string, dtype: DType, n: number): LayerTrunk {
   const { spec, arch } = model;
   const g = new Graph(name);
   const ctx = new FedWeightContext(g, spec, model.weights, dtype, { prefix: arch.layerPrefix(0), prefixOf: (i) => arch.layerPrefix(i) });
-  const mask = g.input(LAYER.mask, 'int64', ['B', 'T']);
-  const hidden = g.input(LAYER.hidden, dtype, [mulDims('B', 'T'), spec.hiddenSize]);
-  const positions = op.arange('T', mask);
-  const inputs: AttentionInputs = {
-    B: 'B',
-    T: 'T',
-    positions,
-    bias: attentionBias(positions, positions, dtype, { keyMask: mask, ...(spec.slidingWindow !== undefined ? { slidingWindow: spec.slidingWindow } : {}) }),
-    ...(spec.positions.kind === 'rope' ? { rope: ropeTables(positions, spec.positions.rope, dtype) } : {}),
-  };
-  return { g, ctx, hidden, out: arch.block(ctx, hidden, 0, inputs) };
+  const mask = g.input(LAYER.mask, 'int64', ['B', 'L']);
+  const hidden = g.input(LAYER.hidden, dtype, [rowsDim(g, n, 'B', 'L'), spec.hiddenSize]);
+  return { g, ctx, hidden, out: arch.block(ctx, hidden, 0, sequenceInputs(g, spec, dtype, n, 'B', 'L', mask)) };
+}
+
+/** Options of the per-layer graphs: compute dtype and the soft prompt's rows (0: none). */
+export interface LayerGraphOptions {
+  dtype: DType;
+  numVirtualTokens: number;
 }
 
 /** The forward of one layer: `hidden` → `hidden_out`. */
-export function buildLayerForwardGraph(model: LoadedModel, opts: { dtype: DType }): FedGraph {
-  const t = layerTrunk(model, 'layer_forward', opts.dtype);
+export function buildLayerForwardGraph(model: LoadedModel, opts: LayerGraphOptions): FedGraph {
+  const t = layerTrunk(model, 'layer_forward', opts.dtype, opts.numVirtualTokens);
   t.g.output(t.out, LAYER.out);
   return { graph: t.g, fed: t.ctx.fed };
 }
@@ -68,8 +64,8 @@ export function buildLayerForwardGraph(model: LoadedModel, opts: { dtype: DType 
  * Only this layer's intermediates are alive while it runs: the memory of the layer-wise train
  * step is one layer's activations plus the L saved hidden states.
  */
-export function buildLayerBackwardGraph(model: LoadedModel, opts: { dtype: DType }): FedGraph {
-  return backwardOf(layerTrunk(model, 'layer_backward', opts.dtype), opts.dtype);
+export function buildLayerBackwardGraph(model: LoadedModel, opts: LayerGraphOptions): FedGraph {
+  return backwardOf(layerTrunk(model, 'layer_backward', opts.dtype, opts.numVirtualTokens), opts.dtype);
 }
 
 function backwardOf(t: LayerTrunk, dtype: DType): FedGraph {
@@ -100,14 +96,14 @@ export interface SavedProductGraphs {
  * backward of Y = X·W w.r.t. X is dY·Wᵀ, so those products are never recomputed: the backward
  * costs about one backward, at the price of keeping those outputs for every layer.
  */
-export function buildSavedProductGraphs(model: LoadedModel, opts: { dtype: DType }): SavedProductGraphs {
-  const b = layerTrunk(model, 'layer_backward_saved', opts.dtype);
+export function buildSavedProductGraphs(model: LoadedModel, opts: LayerGraphOptions): SavedProductGraphs {
+  const b = layerTrunk(model, 'layer_backward_saved', opts.dtype, opts.numVirtualTokens);
   const isWeight = (v: Value): boolean => b.ctx.fed.some((f) => f.input === v.name);
   // Taken before the gradient is built: its dY·Wᵀ products are not values the forward has.
   const candidates = weightProducts(b.g, isWeight);
   const backward = backwardOf(b, opts.dtype);
   const names = feedSavedValues(backward.graph, candidates);
-  const f = layerTrunk(model, 'layer_forward_saved', opts.dtype);
+  const f = layerTrunk(model, 'layer_forward_saved', opts.dtype, opts.numVirtualTokens);
   f.g.output(f.out, LAYER.out);
   for (const v of valuesNamed(f.g, names)) f.g.output(v);
   return { forward: { graph: f.g, fed: f.ctx.fed }, backward: withoutUnusedWeights(backward), saved: names.map((n) => ({ output: n, input: `${SAVED_PREFIX}${n}` })) };

@@ -65,9 +65,9 @@ export const gpt2: Architecture = {
     };
   },
   embedTokens: (ctx, ids) => op.gather(ctx.weight('transformer.wte.weight', [ctx.spec.vocabSize, ctx.spec.hiddenSize]), ids, 0),
-  addPositions: (ctx, h, inputs) => {
+  addPositions: (ctx, h, positions) => {
     const wpe = ctx.weight('transformer.wpe.weight', [ctx.spec.maxPositions, ctx.spec.hiddenSize]);
-    return op.add(h, op.gather(wpe, inputs.positions, 0));
+    return op.add(h, op.gather(wpe, positions, 0));
   },
   blocks: (ctx, h, inputs) => {
     let x = h;

@@ -63,6 +63,19 @@ export function split(x: Value, axis: number, sizes: readonly number[]): Value[]
   return x.graph.addNode('Split', [x, x.graph.int64s(sizes, 'split')], { axis: attr.int(ax) }, outs);
 }
 
+/**
+ * Splits axis 0 into its first `first` rows and the `rest` after them, where `rest` may be
+ * symbolic (the sizes go in as a runtime tensor). Its gradient is the Concat of the two.
+ */
+export function splitRows(x: Value, first: number, rest: Dim): Value[] {
+  const g = x.graph;
+  if (!dimsEqual(g.sumDim(first, rest), x.shape[0]!)) fail('Split', 'split', `${first} + ${rest} rows do not make axis 0 of ${shapeToString(x.shape)}`);
+  if (typeof rest === 'number') return split(x, 0, [first, rest]);
+  const sizes = g.addNode('Concat', [g.int64s([first]), g.dimValue(rest)], { axis: attr.int(0) }, [{ dtype: 'int64', shape: [2] }], 'split_rows')[0]!;
+  const outs = [first, rest].map((d) => ({ dtype: x.dtype, shape: x.shape.map((s, i) => (i === 0 ? d : s)) }));
+  return g.addNode('Split', [x, sizes], { axis: attr.int(0) }, outs);
+}
+
 export function gather(data: Value, indices: Value, axis = 0): Value {
   checkDType('Gather', 'indices', indices, ['int64', 'int32']);
   const ax = normAxis('Gather', axis, data.rank);
