@@ -36,8 +36,8 @@ const MEASURED: Row[] = [
   { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'keep', measuredMB: 5110, when: '2026-11-29 02:20' },
   { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-saved', measuredMB: 1149, when: '2026-11-29 02:20' },
   { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-recompute', measuredMB: 593, when: '2026-11-29 02:20' },
-  // bench/profile_step.ts (maxRSS), weights kept on the host as the plan now chooses on this machine: 1626 MB, 1632 MB with the workers' malloc tunables.
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-saved', resident: true, measuredMB: 1632, when: '2026-11-29 04:22' },
+  // Weights kept on the host, as the plan chooses on this machine (`npm run bench -- --only smol`, soft-prompt rows once per batch, the workers' malloc tunables).
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-saved', resident: true, measuredMB: 1529, when: '2026-11-29 04:40' },
   { shape: SMOLLM_SHAPE, bytes: 4, task: 'lm', batch: 8, seqLen: 128, strategy: 'layerwise-saved', measuredMB: 1200, when: '2026-11-29 02:20' },
   { shape: SMOLLM_SHAPE, bytes: 4, task: 'lm', batch: 8, seqLen: 128, strategy: 'layerwise-recompute', measuredMB: 646, when: '2026-11-29 02:20' },
   { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'keep', measuredMB: 5923, when: '2026-11-29 02:40' },
