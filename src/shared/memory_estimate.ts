@@ -218,7 +218,7 @@ export const SAVED_SHARE = 1 / 2;
  * all of them (residentWeightBytes) or none (streamed from the files on every run). Kept when
  * the estimate with them resident stays under SAVED_SHARE of the free memory, and they are no
  * more than the streamed step's own estimate (keeping them at most doubles the step's memory).
- * Keeping them saves reading every layer twice per step: ~5% of a SmolLM2-135M step, whose
+ * Keeping them saves reading every layer twice per step: 9–14% of a SmolLM2-135M step, whose
  * 0.54 GB of weights are small beside its activations (bench/README.md). Where the weights
  * dominate (Qwen2.5-0.5B and up: 2 GB and more as float32 against a ~1 GB step) the step
  * streams: memory is what decides which models fit, and it is chosen over those few percent.
