@@ -1,4 +1,4 @@
-import { estimateInferenceMemory, KEEP_SHARE, planTrainMemory, type MemoryShape, type TrainMemoryPlan } from '../../shared/memory_estimate.js';
+import { estimateInferenceMemory, estimateTrainMemory, KEEP_SHARE, planTrainMemory, type MemoryShape, type TrainMemoryPlan } from '../../shared/memory_estimate.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { memoryShapeOf } from '../models/memory_shape.js';
 import { deviceMemory, type DeviceMemory } from '../runtime/device_memory.js';
@@ -32,9 +32,13 @@ const budgetLeft = (memory: DeviceMemory, used: number): number => Math.max(0, m
 export const hasDeviceMemory = (provider: ProviderName | undefined): provider is ProviderName => provider !== undefined && provider !== 'cpu';
 
 export function planDeviceTrain(shape: MemoryShape, numVirtualTokens: number, workload: StepWorkload, memory: DeviceMemory): DevicePlan<TrainStrategy> & { estimate: TrainMemoryPlan['estimate'] } {
-  const plan = planTrainMemory(shape, { ...workload, virtualTokens: numVirtualTokens }, { freeBytes: memory.freeBytes, totalBytes: memory.totalBytes });
-  const deviceWeightBudget = plan.strategy === 'keep' ? Infinity : budgetLeft(memory, plan.estimate.totalBytes);
-  return { strategy: plan.strategy, deviceWeightBudget, memory, fits: plan.fits, estimate: plan.estimate };
+  const w = { ...workload, virtualTokens: numVirtualTokens };
+  const plan = planTrainMemory(shape, w, { freeBytes: memory.freeBytes, totalBytes: memory.totalBytes });
+  if (plan.strategy === 'keep') return { strategy: 'keep', deviceWeightBudget: Infinity, memory, fits: plan.fits, estimate: plan.estimate };
+  // The step's own memory with its weights streamed (the plan's may count weights kept on the
+  // host, which on a GPU is what this budget decides instead).
+  const estimate = estimateTrainMemory(shape, { ...w, strategy: plan.strategy });
+  return { strategy: plan.strategy, deviceWeightBudget: budgetLeft(memory, estimate.totalBytes), memory, fits: estimate.totalBytes <= memory.freeBytes, estimate };
 }
 
 /** The same for forward-only passes (scoring, logits, generation): one layer's activations. */
