@@ -80,6 +80,9 @@ export async function runOurs(job: OursJob): Promise<OursResult> {
     ...(job.prepack !== undefined ? { prepack: job.prepack } : {}),
     ...(job.cpuMemArena !== undefined ? { cpuMemArena: job.cpuMemArena } : {}),
     ...(job.memPattern !== undefined ? { memPattern: job.memPattern } : {}),
+    // The batch it will run, as the trainer passes it: the plan (weights kept or streamed) is
+    // made for this shape, not for the default one.
+    workload: { batch: w.batch, seqLen: w.seqLen, labelRows: examples.reduce((a, e) => a + e.ids.length - Math.max(e.labelStart, 1), 0) },
   });
   const createMs = now() - t;
   const rssAfterCreateMB = process.memoryUsage().rss / 2 ** 20;
