@@ -13,6 +13,8 @@
  *   npm run bench -- --levers     adds the memory-lever runs (arena, memory patterns, prepacking)
  *   npm run bench -- --only smol  one group (smol, q05, q15, q7, stories)
  *   npm run bench -- --no-peft    without the PEFT reference runs
+ *   npm run bench -- --repeat 3   every case 3 times over (ours, then PEFT, each time); the table
+ *                                 prints medians and the median of the paired ratios
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,7 +22,7 @@ import { cpus, freemem, homedir, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withWorkerMallocTunables } from '../src/worker/malloc_tunables.js';
-import { runOurs, type OursJob, type OursResult, type Workload } from './bench_child.js';
+import { median, runOurs, type OursJob, type OursResult, type Workload } from './bench_child.js';
 import { ensureShapedModel, QWEN05_SHAPE, QWEN15_SHAPE, QWEN7_SHAPE, SMOLLM_SHAPE, type BenchShape } from './synthetic_model.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -188,7 +190,6 @@ function cases(flags: Set<string>, only: string | undefined, log: (s: string) =>
 
 const f0 = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(0));
 const f2 = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(2));
-const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || !b ? '—' : `${(a / b).toFixed(2)}×`);
 
 function table(head: string[], rows: string[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -209,57 +210,76 @@ async function main(): Promise<void> {
   if (!flags.has('--no-peft') && !flags.has('--quick') && !withPeft) log('(python3 with torch + transformers + peft not found: PEFT columns are empty)');
 
   const all = cases(flags, only, log);
+  const repeatAt = process.argv.indexOf('--repeat');
+  const repeat = repeatAt >= 0 ? Math.max(1, Math.floor(Number(process.argv[repeatAt + 1]) || 1)) : 1;
   const done: Done = [];
-  for (const c of all) {
-    const entry: (typeof done)[number] = { c, ours: [] };
-    done.push(entry);
-    for (const r of c.ours) {
-      log(`▸ ${c.w.model} ${shapeOf(c.w)}: ours, ${r.name} (free ${(freemem() / 2 ** 30).toFixed(1)} GB, load ${loadavg()[0]!.toFixed(1)}) …`);
-      const o = spawnOurs(r.name, { kind: 'ours', w: c.w, ...r.job }, c.timeoutMs);
-      if (!o.ok) log(`  FAILED: ${o.error}`);
-      entry.ours.push({ name: r.name, o });
+  // Repeats go round the whole list, so each repetition of a case meets the machine at another
+  // moment; ours and PEFT stay back to back within one (their ratio is the paired one).
+  for (let rep = 0; rep < repeat; rep++) {
+    for (const c of all) {
+      const entry: (typeof done)[number] = { c, rep, ours: [] };
+      done.push(entry);
+      for (const r of c.ours) {
+        log(`▸ ${c.w.model} ${shapeOf(c.w)}: ours, ${r.name}${repeat > 1 ? ` (run ${rep + 1}/${repeat})` : ''} (free ${(freemem() / 2 ** 30).toFixed(1)} GB, load ${loadavg()[0]!.toFixed(1)}) …`);
+        const o = spawnOurs(r.name, { kind: 'ours', w: c.w, ...r.job }, c.timeoutMs);
+        if (!o.ok) log(`  FAILED: ${o.error}`);
+        entry.ours.push({ name: r.name, o });
+      }
+      if (c.peft && withPeft) {
+        log(`▸ ${c.w.model} ${shapeOf(c.w)}: PEFT (torch, float32 weights) …`);
+        entry.peft = spawnPeft('PEFT', c.w, c.steps, c.timeoutMs);
+        if (!entry.peft.ok) log(`  FAILED: ${entry.peft.error}`);
+      }
+      // Written after every case, so a long run that is stopped keeps what it measured.
+      writeResults(done, flags, t0, only);
     }
-    if (c.peft && withPeft) {
-      log(`▸ ${c.w.model} ${shapeOf(c.w)}: PEFT (torch, float32 weights) …`);
-      entry.peft = spawnPeft('PEFT', c.w, c.steps, c.timeoutMs);
-      if (!entry.peft.ok) log(`  FAILED: ${entry.peft.error}`);
-    }
-    // Written after every case, so a long run that is stopped keeps what it measured.
-    writeResults(done, flags, t0, only);
   }
 
-  const peftFor = (c: Case): Outcome<PeftResult> | undefined => {
-    if (c.peft) return done.find((d) => d.c === c)?.peft;
-    if (!c.peftFrom) return undefined;
-    return done.find((d) => d.c.w.model === c.peftFrom && d.c.w.labels === c.w.labels && d.c.w.batch === c.w.batch && d.c.w.seqLen === c.w.seqLen)?.peft;
+  const peftFor = (c: Case, rep: number): PeftResult | undefined => {
+    const from = c.peft ? done.find((d) => d.c === c && d.rep === rep) : c.peftFrom ? done.find((d) => d.rep === rep && d.c.w.model === c.peftFrom && d.c.w.labels === c.w.labels && d.c.w.batch === c.w.batch && d.c.w.seqLen === c.w.seqLen) : undefined;
+    return from?.peft?.result;
+  };
+  const med = (xs: (number | undefined)[]): number | undefined => {
+    const ok = xs.filter((x): x is number => x !== undefined && Number.isFinite(x));
+    return ok.length ? median(ok) : undefined;
+  };
+  /** Median over the repetitions of ours / PEFT, each pair from one repetition. */
+  const pairedRatio = (pairs: [number | undefined, number | undefined][]): string => {
+    const r = med(pairs.map(([a, b]) => (a !== undefined && b ? a / b : undefined)));
+    return r === undefined ? '—' : `${r.toFixed(2)}×`;
   };
 
   console.log('\n== Train step, ours vs PEFT (float32 compute, CPU; ratios = ours / PEFT, the same step in the same run) ==');
   const rows: string[][] = [];
-  for (const { c, ours } of done) {
-    const peft = peftFor(c)?.result;
-    for (const { name, o } of ours) {
-      const r = o.result;
+  for (const c of all) {
+    const reps = done.filter((d) => d.c === c);
+    for (const { name } of c.ours) {
+      const runs = reps.map((d) => ({ r: d.ours.find((x) => x.name === name)?.o, peft: peftFor(c, d.rep) }));
+      const ours = runs.map((x) => x.r?.result);
+      const peft = runs.map((x) => x.peft);
+      const first = runs[0]?.r;
       rows.push([
         c.w.model,
         shapeOf(c.w),
         name,
-        o.ok ? f0(r!.medianStepMs) : 'FAILED',
-        f0(r?.tokensPerSecond),
-        f0(r?.peakRssMB),
-        r ? f2(r.timeToFirstStepMs / 1000) : '—',
-        f0(peft?.median_step_ms),
-        f0(peft?.tokens_per_second),
-        f0(peft?.peak_rss_mb),
-        f2(peft?.time_to_first_step_s),
-        ratio(r?.medianStepMs, peft?.median_step_ms),
-        ratio(r?.tokensPerSecond, peft?.tokens_per_second),
-        ratio(r?.peakRssMB, peft?.peak_rss_mb),
-        r ? `${o.load[0].toFixed(1)}/${r.coresUsed.toFixed(2)}` : '—',
+        ours.some(Boolean) ? f0(med(ours.map((r) => r?.medianStepMs))) : 'FAILED',
+        f0(med(ours.map((r) => r?.tokensPerSecond))),
+        f0(med(ours.map((r) => r?.peakRssMB))),
+        f2(med(ours.map((r) => (r ? r.timeToFirstStepMs / 1000 : undefined)))),
+        f0(med(peft.map((p) => p?.median_step_ms))),
+        f0(med(peft.map((p) => p?.tokens_per_second))),
+        f0(med(peft.map((p) => p?.peak_rss_mb))),
+        f2(med(peft.map((p) => p?.time_to_first_step_s))),
+        pairedRatio(runs.map((x) => [x.r?.result?.medianStepMs, x.peft?.median_step_ms])),
+        pairedRatio(runs.map((x) => [x.r?.result?.tokensPerSecond, x.peft?.tokens_per_second])),
+        pairedRatio(runs.map((x) => [x.r?.result?.peakRssMB, x.peft?.peak_rss_mb])),
+        first?.result ? `${first.load[0].toFixed(1)}/${first.result.coresUsed.toFixed(2)}` : '—',
+        ...(repeat > 1 ? [runs.map((x) => (x.r?.result && x.peft ? (x.r.result.medianStepMs / x.peft.median_step_ms).toFixed(2) : '—')).join(' ')] : []),
       ]);
     }
   }
-  console.log(table(['model', 'workload', 'ours', 'step ms', 'tok/s', 'peak RSS MB', '1st step s', 'PEFT step ms', 'PEFT tok/s', 'PEFT RSS MB', 'PEFT 1st s', 'step ×', 'tok/s ×', 'RSS ×', 'load/cores'], rows));
+  if (repeat > 1) console.log(`(${repeat} runs of each: medians, and the median of the ${repeat} paired ratios; the last column lists the step ratio of each run)`);
+  console.log(table(['model', 'workload', 'ours', 'step ms', 'tok/s', 'peak RSS MB', '1st step s', 'PEFT step ms', 'PEFT tok/s', 'PEFT RSS MB', 'PEFT 1st s', 'step ×', 'tok/s ×', 'RSS ×', 'load/cores', ...(repeat > 1 ? ['step × per run'] : [])], rows));
   for (const { c, ours } of done) {
     for (const { name, o } of ours) {
       const inf = o.result?.inference;
@@ -275,7 +295,7 @@ async function main(): Promise<void> {
   if (failures.length > 0) process.exitCode = 1;
 }
 
-type Done = { c: Case; ours: { name: string; o: Outcome<OursResult> }[]; peft?: Outcome<PeftResult> }[];
+type Done = { c: Case; rep: number; ours: { name: string; o: Outcome<OursResult> }[]; peft?: Outcome<PeftResult> }[];
 
 function writeResults(done: Done, flags: Set<string>, t0: number, only?: string): string {
   const ortVersion = (JSON.parse(readFileSync(join(repoRoot, 'node_modules', 'onnxruntime-node', 'package.json'), 'utf8')) as { version: string }).version;
@@ -283,7 +303,7 @@ function writeResults(done: Done, flags: Set<string>, t0: number, only?: string)
     date: new Date().toISOString(),
     machine: { cpu: cpus()[0]?.model, cores: cpus().length, totalMemGB: totalmem() / 2 ** 30, node: process.version, onnxruntimeNode: ortVersion },
     flags: [...flags],
-    cases: done.map(({ c, ours, peft }) => ({ workload: { ...c.w, dir: undefined }, ours: ours.map(({ name, o }) => ({ name, ...o })), peft: peft ?? null, peftFrom: c.peftFrom ?? null })),
+    cases: done.map(({ c, rep, ours, peft }) => ({ workload: { ...c.w, dir: undefined }, run: rep + 1, ours: ours.map(({ name, o }) => ({ name, ...o })), peft: peft ?? null, peftFrom: c.peftFrom ?? null })),
     totalSeconds: (performance.now() - t0) / 1000,
   };
   const name = flags.has('--quick') ? 'train-step.quick.json' : only ? `train-step.${only.replace(/,/g, '-')}.json` : 'train-step.json';
