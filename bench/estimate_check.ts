@@ -31,25 +31,25 @@ interface Row {
 
 const BENCH_MACHINE_BYTES = 23.5 * 2 ** 30;
 
-/** Peaks measured on the 2-core, 24 GB bench machine (maxRSS of the bench's child process). */
+/**
+ * Peaks measured on the 2-core, 24 GB bench machine (maxRSS of the bench's child process), on
+ * the quiet machine after the soft prompt's rows went once per batch, with the workers' malloc
+ * tunables; "kept": the plan kept the layer-wise weights on the host (SmolLM2 only).
+ */
 const MEASURED: Row[] = [
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'keep', measuredMB: 5110, when: '2026-11-29 02:20' },
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-saved', measuredMB: 1149, when: '2026-11-29 02:20' },
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-recompute', measuredMB: 593, when: '2026-11-29 02:20' },
-  // Weights kept on the host, as the plan chooses on this machine (`npm run bench -- --only smol`, soft-prompt rows once per batch, the workers' malloc tunables).
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-saved', resident: true, measuredMB: 1529, when: '2026-11-29 04:40' },
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'lm', batch: 8, seqLen: 128, strategy: 'layerwise-saved', measuredMB: 1200, when: '2026-11-29 02:20' },
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'lm', batch: 8, seqLen: 128, strategy: 'layerwise-recompute', measuredMB: 646, when: '2026-11-29 02:20' },
-  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'keep', measuredMB: 5923, when: '2026-11-29 02:40' },
-  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-saved', measuredMB: 1012, when: '2026-11-29 02:40' },
-  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-recompute', measuredMB: 560, when: '2026-11-29 02:40' },
-  { shape: QWEN05_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-saved', measuredMB: 1009, when: '2026-11-29 02:40' },
-  { shape: QWEN05_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-recompute', measuredMB: 561, when: '2026-11-29 02:40' },
-  { shape: QWEN15_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 128, strategy: 'layerwise-saved', measuredMB: 2298, when: '2026-11-29 02:54' },
-  // Measured by the bench's q15 / q7 groups in another session (bench/README.md, 1.08 / 2.37 / 1.64 GB).
-  { shape: QWEN15_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 128, strategy: 'layerwise-recompute', measuredMB: 1106, when: '2026-11-29' },
-  { shape: QWEN15_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 128, strategy: 'layerwise-saved', measuredMB: 2427, when: '2026-11-29' },
-  { shape: QWEN7_SHAPE, bytes: 2, task: 'lm', batch: 1, seqLen: 64, strategy: 'layerwise-saved', measuredMB: 1679, when: '2026-11-29' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'keep', measuredMB: 4844, when: '2026-11-29 05:04' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-saved', resident: true, measuredMB: 1544, when: '2026-11-29 05:04' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-recompute', resident: true, measuredMB: 1053, when: '2026-11-29 05:04' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'lm', batch: 8, seqLen: 128, strategy: 'layerwise-saved', resident: true, measuredMB: 1582, when: '2026-11-29 05:04' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'lm', batch: 8, seqLen: 128, strategy: 'layerwise-recompute', resident: true, measuredMB: 1101, when: '2026-11-29 05:04' },
+  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'keep', measuredMB: 5624, when: '2026-11-29 05:11' },
+  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-saved', measuredMB: 926, when: '2026-11-29 05:11' },
+  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-recompute', measuredMB: 573, when: '2026-11-29 05:11' },
+  { shape: QWEN05_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-saved', measuredMB: 927, when: '2026-11-29 05:11' },
+  { shape: QWEN05_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-recompute', measuredMB: 555, when: '2026-11-29 05:11' },
+  { shape: QWEN15_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 128, strategy: 'layerwise-saved', measuredMB: 2148, when: '2026-11-29 04:47' },
+  // Train step only (1635 MB); with evaluation and 20 generated tokens after it, 1702 MB.
+  { shape: QWEN7_SHAPE, bytes: 2, task: 'lm', batch: 1, seqLen: 64, strategy: 'layerwise-saved', measuredMB: 1635, when: '2026-11-29 04:58' },
 ];
 
 const line = (r: Row): string => {

@@ -204,9 +204,10 @@ export interface TrainMemoryPlan {
  * Below this estimated peak (and under KEEP_SHARE of the free memory) the keep-everything step
  * is chosen: one session call instead of 2 · layers, which wins where each layer is little work
  * (stories260K: 2× faster than layer-wise) and memory is no concern. Above it the layer-wise
- * step with saved products does the same kernel work as keeping everything at a quarter of its
- * memory, for 34–40% more wall time per step on a quiet 2-core CPU (SmolLM2-135M, 8 × 148
- * tokens; bench/README.md, "Three ways to run a step"): memory is chosen over that time.
+ * step with saved products does the same product work as keeping everything at a third of its
+ * memory and, with the prompt's rows once per batch and the weights kept where they fit, no
+ * more wall time (SmolLM2-135M, 8 × 148 tokens, quiet 2-core CPU: 3.57 s against 3.91 s;
+ * bench/README.md, "Results").
  */
 export const KEEP_TINY_BYTES = 2 ** 30;
 
