@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TokenizedExample } from '../../src/engine/data/example.js';
+import { loadModel, type LoadedModel } from '../../src/engine/models/load_model.js';
 import { softPrompt, type SoftPrompt } from '../../src/engine/tuning/soft_prompt.js';
+import { writeTinyModel, type TinyVariant } from '../fixtures/tiny/tiny_models.js';
 
 /** One model's entry in test/fixtures/golden/tiny_models.json (made by scripts/golden/make_golden.py). */
 export interface GoldenModel {
@@ -40,6 +42,14 @@ export function goldenExamples(g: GoldenModel): TokenizedExample[] {
     for (let j = labelStart; j < len; j++) if (labels[j] !== row[j]) throw new Error(`golden labels of row ${b} are not a contiguous tail`);
     return { ids: row.slice(0, len), labelStart };
   });
+}
+
+/** The tiny model of `variant` written under `root` and loaded, with its golden entry, prompt and batch. */
+export function goldenCase(golden: Record<string, GoldenModel>, variant: TinyVariant, root: string): { g: GoldenModel; dir: string; model: LoadedModel; prompt: SoftPrompt; examples: TokenizedExample[] } {
+  const g = golden[variant]!;
+  const dir = join(root, variant);
+  writeTinyModel(variant, dir);
+  return { g, dir, model: loadModel(dir), prompt: goldenPrompt(g), examples: goldenExamples(g) };
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

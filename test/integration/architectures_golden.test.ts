@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ForwardRunner } from '../../src/engine/inference/forward_runner.js';
-import { loadModel } from '../../src/engine/models/load_model.js';
 import { TrainStepRunner } from '../../src/engine/tuning/train_step_runner.js';
-import { TINY_ARCHS, writeTinyModel } from '../fixtures/tiny/tiny_models.js';
-import { goldenExamples, goldenPrompt, loadGolden, maxAbsDiff } from '../helpers/golden.js';
+import { TINY_ARCHS } from '../fixtures/tiny/tiny_models.js';
+import { goldenCase, loadGolden, maxAbsDiff } from '../helpers/golden.js';
 
 /**
  * Each architecture, as a tiny random model written by the suite, against golden values from
@@ -18,12 +17,7 @@ const root = mkdtempSync(join(tmpdir(), 'sps-golden-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe.each(TINY_ARCHS.map((v) => [v]))('%s matches transformers + PEFT', (variant) => {
-  const g = golden[variant]!;
-  const dir = join(root, variant);
-  writeTinyModel(variant, dir);
-  const model = loadModel(dir);
-  const prompt = goldenPrompt(g);
-  const examples = goldenExamples(g);
+  const { g, model, prompt, examples } = goldenCase(golden, variant, root);
 
   it('logits at every real position (float64)', async () => {
     const runner = await ForwardRunner.create(model, g.num_virtual_tokens, { dtype: 'float64' });

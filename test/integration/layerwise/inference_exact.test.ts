@@ -6,8 +6,8 @@ import { CachedGenerator } from '../../../src/engine/inference/cached_generator.
 import { ForwardRunner } from '../../../src/engine/inference/forward_runner.js';
 import { ScoreRunner } from '../../../src/engine/inference/score_runner.js';
 import { loadModel } from '../../../src/engine/models/load_model.js';
-import { TINY_ARCHS, writeTinyModel } from '../../fixtures/tiny/tiny_models.js';
-import { goldenExamples, goldenPrompt, loadGolden, maxAbsDiff } from '../../helpers/golden.js';
+import { TINY_ARCHS } from '../../fixtures/tiny/tiny_models.js';
+import { goldenCase, loadGolden, maxAbsDiff } from '../../helpers/golden.js';
 import { storiesModelDir } from '../../helpers/fixtures.js';
 
 /**
@@ -20,12 +20,7 @@ const root = mkdtempSync(join(tmpdir(), 'sps-layerwise-inf-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe.each(TINY_ARCHS.map((v) => [v]))('%s: layer-wise inference', (variant) => {
-  const g = golden[variant]!;
-  const dir = join(root, variant);
-  writeTinyModel(variant, dir);
-  const model = loadModel(dir);
-  const prompt = goldenPrompt(g);
-  const examples = goldenExamples(g);
+  const { g, model, prompt, examples } = goldenCase(golden, variant, root);
 
   it('scores and logits equal the whole-model graphs (float64) and the golden logits', async () => {
     const n = g.num_virtual_tokens;

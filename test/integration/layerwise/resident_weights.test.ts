@@ -6,14 +6,13 @@ import { CachedGenerator } from '../../../src/engine/inference/cached_generator.
 import { ScoreRunner } from '../../../src/engine/inference/score_runner.js';
 import { LayerwiseTrainStep } from '../../../src/engine/layerwise/train_step.js';
 import { inferenceWeightBudget, trainHostWeightBudget } from '../../../src/engine/layerwise/strategy.js';
-import { loadModel } from '../../../src/engine/models/load_model.js';
 import { memoryShapeOf } from '../../../src/engine/models/memory_shape.js';
 import { WeightFeeder } from '../../../src/engine/runtime/weight_feeder.js';
 import { TrainStepRunner } from '../../../src/engine/tuning/train_step_runner.js';
 import { feedByteLength } from '../../../src/engine/weights/weight_stream.js';
 import { residentWeightBytes } from '../../../src/shared/memory_estimate.js';
-import { writeTinyModel, type TinyVariant } from '../../fixtures/tiny/tiny_models.js';
-import { goldenExamples, goldenPrompt, loadGolden } from '../../helpers/golden.js';
+import type { TinyVariant } from '../../fixtures/tiny/tiny_models.js';
+import { goldenCase, loadGolden } from '../../helpers/golden.js';
 
 /**
  * Host-resident weights (runtime/weight_feeder.ts hostWeightBudget): each fed tensor read once
@@ -29,12 +28,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const VARIANTS: TinyVariant[] = ['llama', 'qwen2', 'llama_untied', 'llama_bf16', 'llama_f16'];
 
 describe.each(VARIANTS.map((v) => [v]))('%s: host-resident weights', (variant) => {
-  const g = golden[variant]!;
-  const dir = join(root, variant);
-  writeTinyModel(variant, dir);
-  const model = loadModel(dir);
-  const prompt = goldenPrompt(g);
-  const examples = goldenExamples(g);
+  const { g, model, prompt, examples } = goldenCase(golden, variant, root);
   const all = residentWeightBytes(memoryShapeOf(model));
 
   it.each([['saved'], ['recompute']] as const)('the %s train step gives the streamed loss and gradient bit for bit, kept or partly kept', async (backward) => {
@@ -111,9 +105,7 @@ describe.each(VARIANTS.map((v) => [v]))('%s: host-resident weights', (variant) =
 
 describe('the memory plan', () => {
   it('gives the train step every fed weight where half the free memory holds them, none where it does not', async () => {
-    const dir = join(root, 'plan');
-    writeTinyModel('llama', dir);
-    const model = loadModel(dir);
+    const { g, model, prompt, examples } = goldenCase(golden, 'llama', join(root, 'plan'));
     const all = residentWeightBytes(memoryShapeOf(model));
     const workload = { batch: 2, seqLen: 16, labelRows: 8 };
     expect(trainHostWeightBudget(model, 4, 'layerwise-saved', workload, { free: 16 * 2 ** 30, total: 16 * 2 ** 30 })).toBe(all);
@@ -125,11 +117,10 @@ describe('the memory plan', () => {
     expect(inferenceWeightBudget(model, { free: 2 ** 20, total: 2 ** 30 })).toBe(0);
 
     // The runner takes the plan's budget unless told one; the results are the streamed ones.
-    const g = golden.llama!;
     const planned = await TrainStepRunner.create(model, g.num_virtual_tokens, { dtype: 'float32', strategy: 'layerwise-saved' });
     const none = await TrainStepRunner.create(model, g.num_virtual_tokens, { dtype: 'float32', strategy: 'layerwise-saved', hostWeightBudget: 0 });
-    const a = await planned.step(goldenPrompt(g), goldenExamples(g));
-    const b = await none.step(goldenPrompt(g), goldenExamples(g));
+    const a = await planned.step(prompt, examples);
+    const b = await none.step(prompt, examples);
     expect(a.loss).toBe(b.loss);
     expect(Array.from(a.grad)).toEqual(Array.from(b.grad));
     await planned.release();

@@ -2,10 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../../../src/engine/models/load_model.js';
 import { TrainStepRunner } from '../../../src/engine/tuning/train_step_runner.js';
-import { TINY_ARCHS, writeTinyModel } from '../../fixtures/tiny/tiny_models.js';
-import { goldenExamples, goldenPrompt, loadGolden, maxAbsDiff, relDiff } from '../../helpers/golden.js';
+import { TINY_ARCHS } from '../../fixtures/tiny/tiny_models.js';
+import { goldenCase, loadGolden, maxAbsDiff, relDiff } from '../../helpers/golden.js';
 
 /**
  * Both layer-wise train steps (streamed weights, chunked head; the backward recomputing each
@@ -18,12 +17,7 @@ const root = mkdtempSync(join(tmpdir(), 'sps-layerwise-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe.each(TINY_ARCHS.map((v) => [v]))('%s: layer-wise step', (variant) => {
-  const g = golden[variant]!;
-  const dir = join(root, variant);
-  writeTinyModel(variant, dir);
-  const model = loadModel(dir);
-  const prompt = goldenPrompt(g);
-  const examples = goldenExamples(g);
+  const { g, model, prompt, examples } = goldenCase(golden, variant, root);
 
   it.each([['layerwise-recompute'], ['layerwise-saved']] as const)('%s gives the keep-everything loss and gradient (float64, ≤ 1e-12 relative) and the golden values', async (strategy) => {
     const keep = await TrainStepRunner.create(model, g.num_virtual_tokens, { dtype: 'float64', strategy: 'keep' });
