@@ -38,7 +38,11 @@ export async function gradCommand(argv: string[], io: CliIO): Promise<number> {
   const batch = intFlag(values.batch, 'batch', 8);
   if (dtype === 'float64' && device !== 'cpu') throw new SpsError('INVALID_ARGUMENT', `--dtype float64 runs only on the CPU provider (GPU providers have no double kernels)`, { location: { field: '--dtype' }, hint: 'use --device cpu, or --dtype float32' });
   for (const ex of examples) checkLength(model.spec, prompt.numVirtualTokens, ex);
-  const runner = await TrainStepRunner.create(model, prompt.numVirtualTokens, { dtype, provider: device });
+  // The plan (strategy, weights kept or streamed) is made for the batches this command runs.
+  const seqLen = examples.reduce((m, e) => Math.max(m, e.ids.length), 1);
+  let labelRows = 1;
+  for (let k = 0; k < examples.length; k += batch) labelRows = Math.max(labelRows, examples.slice(k, k + batch).reduce((a, e) => a + e.ids.length - Math.max(e.labelStart, 1), 0));
+  const runner = await TrainStepRunner.create(model, prompt.numVirtualTokens, { dtype, provider: device, workload: { batch: Math.min(batch, examples.length), seqLen, labelRows } });
   try {
     const r = await runner.lossAndGrad(prompt, examples, batch);
     writeSoftPrompt(out, softPrompt(prompt.numVirtualTokens, prompt.dim, r.grad), dtype === 'float64' ? 'F64' : 'F32');
