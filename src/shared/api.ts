@@ -185,6 +185,8 @@ export interface ProviderInfo {
   explicitOnly?: boolean;
   /** Runs half precision (what precision "auto" picks fp16 by). */
   fp16?: boolean;
+  /** A GPU's memory when probed and where the numbers came from (nvidia-smi, SPS_DEVICE_MEMORY_GB, assumed). */
+  memory?: { freeBytes: number; totalBytes: number; source: string };
 }
 
 export interface SystemInfo {

@@ -8,6 +8,10 @@ export function describeProvider(p: ProviderInfo): string {
     const kind = p.adapter.kind === 'software' ? 'software renderer' : p.adapter.kind === 'gpu' ? 'GPU' : 'kind unknown';
     parts.push(`${p.adapter.name ?? 'adapter not identified'} [${kind}${p.adapter.driver ? `, ${p.adapter.driver}` : ''}]`);
   }
+  if (p.memory) {
+    const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`;
+    parts.push(`${gib(p.memory.freeBytes)} free of ${gib(p.memory.totalBytes)} (${p.memory.source})`);
+  }
   if (p.fp16) parts.push('fp16');
   if (p.explicitOnly) parts.push('only when asked for by name');
   return `available${parts.length ? `: ${parts.join('; ')}` : ''}`;

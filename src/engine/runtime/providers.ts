@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { SpsError } from '../../shared/errors.js';
 import { Graph } from '../onnx/graph.js';
 import * as op from '../onnx/ops/index.js';
+import { deviceMemory, type DeviceMemory } from './device_memory.js';
 import { GraphSession, tensor, type ProviderName } from './session.js';
 import { webgpuProbe, type WebGpuAdapter, type WebGpuProbe } from './webgpu_adapter.js';
 
@@ -18,6 +19,13 @@ export interface ProviderStatus {
   explicitOnly?: boolean;
   /** Half-precision compute runs on it (what `--precision auto` picks fp16 by). */
   fp16?: boolean;
+  /** An available GPU's memory when probed (runtime/device_memory.ts: what the memory plan uses). */
+  memory?: DeviceMemory;
+}
+
+/** Available GPU providers with the memory the plan will see for them (not the CPU, not software adapters). */
+export function withDeviceMemory(statuses: readonly ProviderStatus[], memoryOf: (p: ProviderName) => DeviceMemory = (p) => deviceMemory(p)): ProviderStatus[] {
+  return statuses.map((s) => (s.available && s.name !== 'cpu' && s.name !== 'webgpu-software' ? { ...s, memory: memoryOf(s.name) } : s));
 }
 
 /** A one-node graph: enough to make onnxruntime load a provider and find a device. */
@@ -97,7 +105,7 @@ export function probeProviders(): Promise<ProviderStatus[]> {
       out.push({ name: 'cuda', available: false, reason: `onnxruntime-node publishes CUDA only for linux-x64 (this is ${process.platform}-${process.arch})` });
     }
     out.push(process.platform === 'win32' ? { name: 'dml', available: false, reason: 'DirectML is not wired into training yet' } : { name: 'dml', available: false, reason: 'DirectML exists only on Windows' });
-    return out;
+    return withDeviceMemory(out);
   })();
   return cached;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { webgpuStatuses } from '../../../src/engine/runtime/providers.js';
+import { webgpuStatuses, withDeviceMemory } from '../../../src/engine/runtime/providers.js';
 import { adapterKind, classifyWindowsAdapters, parseVulkanLoaderLog, probeWebGpu } from '../../../src/engine/runtime/webgpu_adapter.js';
 import { describeProvider, offeredProviders } from '../../../src/shared/devices.js';
 
@@ -44,6 +44,11 @@ describe('WebGPU adapter kind', () => {
     const gpu = webgpuStatuses({ ok: true, adapter: { name: 'NVIDIA H200', driver: 'libGLX_nvidia.so.0', kind: 'gpu', shaderF16: true } });
     expect(gpu.map((s) => [s.name, s.available])).toEqual([['webgpu', true], ['webgpu-software', false]]);
     expect(describeProvider(gpu[0]!)).toBe('available: NVIDIA H200 [GPU, libGLX_nvidia.so.0]; fp16');
+    // With the memory the plan sees: on available GPUs only (not the CPU, not a software adapter).
+    const memory = { freeBytes: 100 * 2 ** 30, totalBytes: 139.8 * 2 ** 30, source: 'nvidia-smi' };
+    const withMemory = withDeviceMemory([{ name: 'cpu', available: true }, ...gpu, ...soft], () => memory);
+    expect(withMemory.map((p) => !!p.memory)).toEqual([false, true, false, false, false]);
+    expect(describeProvider(withMemory[1]!)).toBe('available: NVIDIA H200 [GPU, libGLX_nvidia.so.0]; 100.0 GiB free of 139.8 GiB (nvidia-smi); fp16');
 
     const none = webgpuStatuses({ ok: false, reason: 'Failed to get a WebGPU adapter: No supported adapters' });
     expect(none.every((s) => !s.available && /no WebGPU adapter was found/.test(s.reason!))).toBe(true);
