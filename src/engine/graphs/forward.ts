@@ -5,7 +5,7 @@ import { buildTrunk, INPUT, logitsAt } from './transformer.js';
 
 /**
  * Scoring / generation graph. Inputs: soft_prompt [n, d] (when n > 0), input_ids [B, L],
- * attention_mask [B, L], positions [K] (rows of the flattened [B·(n+L)] sequence).
+ * attention_mask [B, L], positions [K] (rows of the [n + B·L] hidden states, graphs/rows.ts).
  * Output: logits [K, V] at those rows only.
  */
 export function buildForwardGraph(model: LoadedModel, opts: { numVirtualTokens: number; dtype: DType }): Graph {
