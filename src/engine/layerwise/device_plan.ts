@@ -3,7 +3,7 @@ import type { LoadedModel } from '../models/load_model.js';
 import { memoryShapeOf } from '../models/memory_shape.js';
 import { deviceMemory, type DeviceMemory } from '../runtime/device_memory.js';
 import type { ProviderName } from '../runtime/session.js';
-import { chooseInferenceStrategy, chooseTrainStrategy, DEFAULT_WORKLOAD, inferenceWeightBudget, trainHostWeightBudget, type StepStrategy, type StepWorkload, type TrainStrategy } from './strategy.js';
+import { chooseInferenceStrategy, DEFAULT_WORKLOAD, planTrain, inferenceWeightBudget, trainHostWeightBudget, type StepStrategy, type StepWorkload, type TrainStrategy } from './strategy.js';
 
 /**
  * On a GPU the memory that decides is the device's (runtime/device_memory.ts): the same rule
@@ -78,7 +78,11 @@ const withBudget = (budget: number): { deviceWeightBudget?: number } => (Number.
 export function chooseTrain(model: LoadedModel, numVirtualTokens: number, opts: { provider?: ProviderName; strategy?: TrainStrategy | 'auto'; workload?: StepWorkload; deviceWeightBudget?: number; hostWeightBudget?: number }): RunnerChoice<TrainStrategy> {
   const auto = !opts.strategy || opts.strategy === 'auto';
   if (!hasDeviceMemory(opts.provider)) {
-    const strategy = auto ? chooseTrainStrategy(model, numVirtualTokens, opts.workload) : (opts.strategy as TrainStrategy);
+    if (auto) {
+      const plan = planTrain(model, numVirtualTokens, opts.workload);
+      return { strategy: plan.strategy, hostWeightBudget: opts.hostWeightBudget ?? plan.hostWeightBudget };
+    }
+    const strategy = opts.strategy as TrainStrategy;
     return { strategy, hostWeightBudget: opts.hostWeightBudget ?? trainHostWeightBudget(model, numVirtualTokens, strategy, opts.workload) };
   }
   const plan = planDeviceTrain(memoryShapeOf(model), numVirtualTokens, opts.workload ?? DEFAULT_WORKLOAD, deviceMemory(opts.provider));

@@ -1,4 +1,5 @@
 import { rowCount } from '../graphs/rows.js';
+import { BYTES_PER_ELEMENT } from '../onnx/dtype.js';
 import { buildHeadNormGraph, buildHeadSliceGraph } from '../graphs/layerwise/head_graphs.js';
 import { buildLayerForwardGraph, type FedGraph } from '../graphs/layerwise/layer_graphs.js';
 import type { LoadedModel } from '../models/load_model.js';
@@ -19,11 +20,10 @@ export interface TrafficShape {
   headWeightBytes: number;
 }
 
-const BYTES = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, bool: 1 } as const;
 
 function fedBytes(fg: FedGraph): number {
   const dtypes = new Map(fg.graph.inputs.map((v) => [v.name, v.dtype]));
-  return fg.fed.reduce((a, f) => a + f.shape.reduce((x, y) => x * y, 1) * BYTES[dtypes.get(f.input)!], 0);
+  return fg.fed.reduce((a, f) => a + f.shape.reduce((x, y) => x * y, 1) * BYTES_PER_ELEMENT[dtypes.get(f.input)!], 0);
 }
 
 export function trafficShapeOf(model: LoadedModel): TrafficShape {
@@ -35,7 +35,7 @@ export function trafficShapeOf(model: LoadedModel): TrafficShape {
     vocabSize: s.vocabSize,
     layerWeightBytes: fedBytes(buildLayerForwardGraph(model, { dtype: 'float32', numVirtualTokens: 0 })),
     normWeightBytes: fedBytes(buildHeadNormGraph(model, { dtype: 'float32' })),
-    headWeightBytes: s.vocabSize * s.hiddenSize * BYTES[feedDTypeOf(head.dtype, head.name, head.file)],
+    headWeightBytes: s.vocabSize * s.hiddenSize * BYTES_PER_ELEMENT[feedDTypeOf(head.dtype, head.name, head.file)],
   };
 }
 
@@ -58,7 +58,7 @@ export interface TrafficWorkload {
  * test/integration/layerwise/step_traffic.test.ts and test/integration/webgpu.
  */
 export function layerwiseStepTraffic(shape: TrafficShape, w: TrafficWorkload, onDevice: boolean): Traffic {
-  const dt = BYTES[w.dtype];
+  const dt = BYTES_PER_ELEMENT[w.dtype];
   const d = shape.hiddenSize;
   // Hidden states: the prompt's rows once, then every sequence's tokens (graphs/rows.ts); the
   // mask covers the tokens.
@@ -95,7 +95,7 @@ export function layerwiseStepTraffic(shape: TrafficShape, w: TrafficWorkload, on
  * (the whole model in float32 on a GPU provider), never per step.
  */
 export function keepStepTraffic(shape: Pick<TrafficShape, 'hiddenSize'>, w: Omit<TrafficWorkload, 'headChunkRows' | 'headSliceRows'> & { lossScale?: boolean }): Traffic {
-  const dt = BYTES[w.dtype];
+  const dt = BYTES_PER_ELEMENT[w.dtype];
   const tokens = w.batch * w.seqLen;
   const prompt = w.virtualTokens * shape.hiddenSize * dt;
   return { sentBytes: 2 * tokens * 8 + 2 * w.labelRows * 8 + prompt + (w.lossScale ? dt : 0), fetchedBytes: dt + prompt, runs: 1 };

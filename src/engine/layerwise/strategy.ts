@@ -1,5 +1,5 @@
 import { freemem, totalmem } from 'node:os';
-import { estimateInferenceMemory, hostWeightBudgetFor, inferenceHostWeightBudget, KEEP_SHARE, planTrainMemory, prepackFits, type TrainStrategy } from '../../shared/memory_estimate.js';
+import { estimateInferenceMemory, hostWeightBudgetFor, inferenceHostWeightBudget, KEEP_SHARE, planTrainMemory, prepackFits, type TrainMemoryPlan, type TrainStrategy } from '../../shared/memory_estimate.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { memoryShapeOf } from '../models/memory_shape.js';
 
@@ -35,8 +35,13 @@ const machine = (): MachineMemory => ({ free: freemem(), total: totalmem() });
  * reasons in src/shared/memory_estimate.ts planTrainMemory, so the wizard shows the same choice).
  */
 export function chooseTrainStrategy(model: LoadedModel, numVirtualTokens: number, workload: StepWorkload | undefined, memory = machine()): TrainStrategy {
+  return planTrain(model, numVirtualTokens, workload, memory).strategy;
+}
+
+/** The whole plan behind chooseTrainStrategy: the strategy, its estimate and the host weight budget. */
+export function planTrain(model: LoadedModel, numVirtualTokens: number, workload: StepWorkload | undefined, memory = machine()): TrainMemoryPlan {
   const w = workload ?? DEFAULT_WORKLOAD;
-  return planTrainMemory(memoryShapeOf(model), { ...w, virtualTokens: numVirtualTokens }, { freeBytes: memory.free, totalBytes: memory.total }).strategy;
+  return planTrainMemory(memoryShapeOf(model), { ...w, virtualTokens: numVirtualTokens }, { freeBytes: memory.free, totalBytes: memory.total });
 }
 
 /** Host bytes a layer-wise step of a given strategy may keep its weights in (memory_estimate.ts hostWeightBudgetFor). */

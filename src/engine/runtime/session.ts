@@ -1,6 +1,6 @@
 import ort from 'onnxruntime-node';
 import { SpsError } from '../../shared/errors.js';
-import type { DType } from '../onnx/dtype.js';
+import { BYTES_PER_ELEMENT, type DType } from '../onnx/dtype.js';
 import type { Graph } from '../onnx/graph.js';
 import { serializeModel } from '../onnx/serialize.js';
 import { explainRunError } from './run_errors.js';
@@ -101,8 +101,6 @@ export class DeviceTensor {
 
 /** A run's input or output: on the host, or kept on the device. */
 export type SessionValue = HostTensor | DeviceTensor;
-
-const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, bool: 1 };
 
 /**
  * Whether outputs can stay on the device between runs: onnxruntime-node returns 'gpu-buffer'

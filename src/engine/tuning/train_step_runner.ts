@@ -28,7 +28,7 @@ export interface ComputeOptions {
    * 'keep': one whole-model graph that keeps every activation for the backward;
    * 'layerwise-saved' / 'layerwise-recompute': one layer at a time (streamed weights, chunked
    * LM head; src/engine/layerwise), the backward fed the forward's weight products or
-   * recomputing each layer; 'auto' (default): chooseTrainStrategy.
+   * recomputing each layer; 'auto' (default): chooseTrain (layerwise/device_plan.ts).
    */
   strategy?: TrainStrategy | 'auto';
   /** The batch shape the runner will see, so 'auto' can estimate the keep-everything peak. */

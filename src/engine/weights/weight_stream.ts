@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { SpsError } from '../../shared/errors.js';
 import { fileError } from '../files.js';
-import type { DType } from '../onnx/dtype.js';
+import { BYTES_PER_ELEMENT, type DType } from '../onnx/dtype.js';
 import type { HostTensor, HostTensorData } from '../runtime/session.js';
 import { readBf16AsFloat32 } from './bf16_simd.js';
 import { dtypeSize, readExactly, type SafetensorsDType, type TensorInfo } from './safetensors_read.js';
@@ -30,15 +30,10 @@ export function feedDTypeOf(storage: SafetensorsDType, name: string, file: strin
   }
 }
 
-/** Bytes per element of a feed dtype. */
-export function feedDTypeSize(dtype: DType): number {
-  return dtype === 'float64' ? 8 : dtype === 'float16' ? 2 : 4;
-}
-
 /** Bytes `rows` rows of `info` take as a feed (in feedDTypeOf's dtype: BF16 widened to float32). */
 export function feedByteLength(info: TensorInfo, rows = info.shape[0] ?? 1): number {
   const rowCount = info.shape.slice(1).reduce((a, b) => a * b, 1);
-  return rows * rowCount * feedDTypeSize(feedDTypeOf(info.dtype, info.name, info.file));
+  return rows * rowCount * BYTES_PER_ELEMENT[feedDTypeOf(info.dtype, info.name, info.file)];
 }
 
 /**
@@ -146,7 +141,7 @@ export class WeightStream {
         widenBf16InPlace(buf, count);
       }
     } else {
-      readExactly(fd, new Uint8Array(buf, 0, count * feedDTypeSize(dtype)), position, info.file);
+      readExactly(fd, new Uint8Array(buf, 0, count * BYTES_PER_ELEMENT[dtype]), position, info.file);
       data = dtype === 'float64' ? new Float64Array(buf, 0, count) : dtype === 'float16' ? new Uint16Array(buf, 0, count) : new Float32Array(buf, 0, count);
     }
     const whole = start === 0 && rows === (info.shape[0] ?? 1);
