@@ -53,6 +53,11 @@ export interface CheckOptions {
    * wrong gradient is caught).
    */
   tamper?: (grads: Float64Array[]) => Float64Array[];
+  /**
+   * onnxruntime's graph optimisation level ('basic' for graphs that 'all' would fuse into a
+   * kernel without a float64 version, e.g. Mul(x, Sigmoid(x)) → QuickGelu); default 'all'.
+   */
+  optimizationLevel?: 'basic' | 'all';
 }
 
 export interface CheckResult {
@@ -122,7 +127,7 @@ export async function checkGradients(opts: CheckOptions): Promise<CheckResult> {
     outDims = probe.out.shape as number[];
   } else {
     probe.g.output(probe.out);
-    const s = await GraphSession.create(probe.g);
+    const s = await GraphSession.create(probe.g, { optimizationLevel: opts.optimizationLevel ?? 'all' });
     const r = await s.run(feeds());
     await s.release();
     outDims = [...r[probe.out.name]!.dims];
@@ -138,7 +143,7 @@ export async function checkGradients(opts: CheckOptions): Promise<CheckResult> {
   const wrtVals = wrtIdx.map((i) => vals[i]!);
   const grads = gradients(lossOut, wrtVals);
   const gradOuts = grads.map((gv, j) => g.output(gv, `__grad_${j}`));
-  const session = await GraphSession.create(g);
+  const session = await GraphSession.create(g, { optimizationLevel: opts.optimizationLevel ?? 'all' });
   const fullFeeds = (o?: { k: number; data: Float64Array | Float32Array }) => {
     const f = feeds(o);
     if (symbolicOut) f.__gradcheck_R = { dtype: 'float64', dims: outDims, data: rData };

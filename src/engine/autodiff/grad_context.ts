@@ -71,3 +71,29 @@ export function unbroadcast(grad: Value, shape: Shape): Value {
   });
   return axes.length ? op.reduceSum(g, axes, true) : g;
 }
+
+/**
+ * A region of the forward graph that `gradients()` differentiates as one function (a composite,
+ * tfjs's customGrad): `output` as a function of `inputs`, the nodes in between built by a model
+ * part (models/parts) as plain ops. `internals` are values inside the region the rule may reuse
+ * instead of recomputing them (the forward computes them anyway), e.g. a norm's denominator.
+ */
+export interface Composite {
+  /** Key of its rule in COMPOSITE_RULES (registry.ts). */
+  readonly kind: string;
+  readonly output: Value;
+  readonly inputs: readonly Value[];
+  readonly internals: Readonly<Record<string, Value>>;
+}
+
+/**
+ * A composite's gradient rule: d loss / d each input from d loss / d output alone. As for a
+ * GradRule, inputs that `needs(i)` refuses get no nodes and undefined.
+ */
+export type CompositeRule = (c: Composite, dy: Value, needs: (input: number) => boolean) => (Value | undefined)[];
+
+export function internalValue(c: Composite, name: string): Value {
+  const v = c.internals[name];
+  if (!v) throw new SpsError('INTERNAL', `composite ${c.kind} (output ${c.output.name}): internal value "${name}" was not marked`);
+  return v;
+}

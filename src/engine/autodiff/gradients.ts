@@ -2,15 +2,18 @@ import { SpsError } from '../../shared/errors.js';
 import { isFloat } from '../onnx/dtype.js';
 import type { Node, Value } from '../onnx/graph.js';
 import * as op from '../onnx/ops/index.js';
-import { GRAD_RULES } from './registry.js';
+import { compositeAt } from './composite.js';
+import { COMPOSITE_RULES, GRAD_RULES } from './registry.js';
 
 /**
  * Reverse-mode differentiation of a builder graph: emits, into the same graph, nodes computing
  * d(loss)/d(x) for each x in `wrt`. Only nodes on a path from some x to the loss are
  * differentiated, so frozen weights cost nothing beyond the activations' gradients.
  * `seed` is d(final)/d(loss), default 1 (loss must then be a scalar).
+ * Regions marked as composites (composite.ts) are differentiated by their rules unless
+ * `opts.composites` is false (then by their ops' rules: the reference the rules are checked against).
  */
-export function gradients(loss: Value, wrt: readonly Value[], seed?: Value): Value[] {
+export function gradients(loss: Value, wrt: readonly Value[], seed?: Value, opts: { composites?: boolean } = {}): Value[] {
   const graph = loss.graph;
   const nodes = graph.nodes;
 
@@ -42,23 +45,38 @@ export function gradients(loss: Value, wrt: readonly Value[], seed?: Value): Val
     grads.set(loss.name, graph.scalar(1, loss.dtype));
   }
 
+  /** Adds each needed input's gradient to what its other readers gave it. */
+  const accumulate = (inputs: readonly (Value | undefined)[], dxs: readonly (Value | undefined)[], what: string) => {
+    inputs.forEach((inp, i) => {
+      if (!inp || !onPath.has(inp.name)) return;
+      const dx = dxs[i];
+      if (!dx) throw new SpsError('INTERNAL', `gradient rule for ${what} gave no gradient for input ${i}`);
+      const prev = grads.get(inp.name);
+      grads.set(inp.name, prev ? op.add(prev, dx) : dx);
+    });
+  };
+
   for (const node of pathNodes) {
     const dys = node.outputs.map((o) => grads.get(o.name));
     if (dys.every((d) => d === undefined)) continue;
+    // A composite's output: its rule takes the output's gradient straight to the region's
+    // inputs, and this node's own rule is skipped, so nothing of it reaches the nodes inside.
+    // Those are still walked below with the standard rules, so a value inside that is also
+    // read outside the region passes on the gradient from those readers (and only that).
+    const composite = opts.composites === false ? undefined : compositeAt(node, graph);
+    if (composite) {
+      const rule = COMPOSITE_RULES.get(composite.kind)!;
+      const needs = (i: number) => onPath.has(composite.inputs[i]!.name);
+      accumulate(composite.inputs, rule(composite, dys[0]!, needs), `composite ${composite.kind} (output ${composite.output.name})`);
+      continue;
+    }
     const rule = GRAD_RULES.get(node.opType);
     if (!rule) throw new SpsError('INTERNAL', `no gradient rule for op ${node.opType} (node ${node.name})`);
     const needs = (i: number) => {
       const v = node.inputs[i];
       return v !== undefined && onPath.has(v.name);
     };
-    const dxs = rule(node, dys, needs);
-    node.inputs.forEach((inp, i) => {
-      if (!inp || !needs(i)) return;
-      const dx = dxs[i];
-      if (!dx) throw new SpsError('INTERNAL', `gradient rule for ${node.opType} gave no gradient for input ${i} of ${node.name}`);
-      const prev = grads.get(inp.name);
-      grads.set(inp.name, prev ? op.add(prev, dx) : dx);
-    });
+    accumulate(node.inputs, rule(node, dys, needs), `${node.opType} (node ${node.name})`);
   }
 
   return wrt.map((x) => grads.get(x.name) ?? op.zerosLike(x));

@@ -1,5 +1,5 @@
 import { SpsError } from '../../shared/errors.js';
-import type { GradRule } from './grad_context.js';
+import type { CompositeRule, GradRule } from './grad_context.js';
 import { addGrad } from './rules/add_grad.js';
 import { castGrad } from './rules/cast_grad.js';
 import { concatGrad } from './rules/concat_grad.js';
@@ -21,6 +21,7 @@ import { reduceMaxGrad } from './rules/reduce_max_grad.js';
 import { reduceMeanGrad } from './rules/reduce_mean_grad.js';
 import { reduceSumGrad } from './rules/reduce_sum_grad.js';
 import { reshapeGrad } from './rules/reshape_grad.js';
+import { rmsNormGrad } from './rules/rms_norm_grad.js';
 import { sigmoidGrad } from './rules/sigmoid_grad.js';
 import { sliceGrad } from './rules/slice_grad.js';
 import { softmaxGrad } from './rules/softmax_grad.js';
@@ -28,6 +29,7 @@ import { splitGrad } from './rules/split_grad.js';
 import { sqrtGrad } from './rules/sqrt_grad.js';
 import { squeezeGrad } from './rules/squeeze_grad.js';
 import { subGrad } from './rules/sub_grad.js';
+import { swigluGrad } from './rules/swiglu_grad.js';
 import { tanhGrad } from './rules/tanh_grad.js';
 import { transposeGrad } from './rules/transpose_grad.js';
 import { unsqueezeGrad } from './rules/unsqueeze_grad.js';
@@ -69,8 +71,17 @@ export const GRAD_RULE_LIST: ReadonlyArray<readonly [string, GradRule]> = [
   ['ReduceMax', reduceMaxGrad],
 ];
 
-export function buildRuleTable(list: ReadonlyArray<readonly [string, GradRule]>): ReadonlyMap<string, GradRule> {
-  const table = new Map<string, GradRule>();
+/**
+ * Every composite rule (autodiff/composite.ts), keyed by the kind a model part marks its region
+ * with: whole functions whose gradient takes fewer passes than their ops' rules chained.
+ */
+export const COMPOSITE_RULE_LIST: ReadonlyArray<readonly [string, CompositeRule]> = [
+  ['rms_norm', rmsNormGrad],
+  ['swiglu', swigluGrad],
+];
+
+export function buildRuleTable<R>(list: ReadonlyArray<readonly [string, R]>): ReadonlyMap<string, R> {
+  const table = new Map<string, R>();
   for (const [opType, rule] of list) {
     if (table.has(opType)) throw new SpsError('INTERNAL', `gradient rule for ${opType} is registered twice`);
     table.set(opType, rule);
@@ -79,3 +90,4 @@ export function buildRuleTable(list: ReadonlyArray<readonly [string, GradRule]>)
 }
 
 export const GRAD_RULES = buildRuleTable(GRAD_RULE_LIST);
+export const COMPOSITE_RULES = buildRuleTable(COMPOSITE_RULE_LIST);

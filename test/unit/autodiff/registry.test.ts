@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../../../src/engine/onnx/graph.js';
 import * as op from '../../../src/engine/onnx/ops/index.js';
 import { gradients } from '../../../src/engine/autodiff/gradients.js';
-import { buildRuleTable, GRAD_RULE_LIST, GRAD_RULES } from '../../../src/engine/autodiff/registry.js';
+import { buildRuleTable, COMPOSITE_RULE_LIST, COMPOSITE_RULES, GRAD_RULE_LIST, GRAD_RULES } from '../../../src/engine/autodiff/registry.js';
 import { identityGrad } from '../../../src/engine/autodiff/rules/identity_grad.js';
 import { GraphSession } from '../../../src/engine/runtime/session.js';
 import { expectSpsError } from '../../helpers/errors.js';
@@ -27,6 +27,12 @@ describe('gradient rule registry', () => {
 
   it('every rule has a finite-difference test file here', () => {
     const missing = GRAD_RULE_LIST.map(([n]) => n).filter((n) => ![snake(n), n.toLowerCase()].some((s) => existsSync(join(here, `${s}_grad.test.ts`))));
+    expect(missing).toEqual([]);
+  });
+
+  it('every composite rule is in COMPOSITE_RULES and has a finite-difference test file here', () => {
+    expect(COMPOSITE_RULES.size).toBe(COMPOSITE_RULE_LIST.length);
+    const missing = COMPOSITE_RULE_LIST.map(([n]) => n).filter((n) => !existsSync(join(here, `${n}_grad.test.ts`)));
     expect(missing).toEqual([]);
   });
 

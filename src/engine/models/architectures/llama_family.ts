@@ -4,7 +4,7 @@ import * as op from '../../onnx/ops/index.js';
 import type { Architecture } from '../architecture.js';
 import type { BuildContext } from '../build_context.js';
 import { optionalBoolean, optionalIdList, optionalInteger, optionalNumber, optionalString, requireInteger, type RawConfig } from '../model_config.js';
-import { activation } from '../parts/activations.js';
+import { gatedActivation } from '../parts/activations.js';
 import { attention, type AttentionInputs } from '../parts/attention.js';
 import { linear } from '../parts/linear.js';
 import { rmsNorm } from '../parts/norms.js';
@@ -84,7 +84,7 @@ function block(ctx: BuildContext, h: Value, layer: number, inputs: AttentionInpu
   const y = rmsNorm(h1, ctx.weight(`${p}.post_attention_layernorm.weight`, [d]), eps);
   const gate = linear(ctx, y, `${p}.mlp.gate_proj`, d, s.intermediateSize, s.mlpBias);
   const up = linear(ctx, y, `${p}.mlp.up_proj`, d, s.intermediateSize, s.mlpBias);
-  const down = linear(ctx, op.mul(activation(s.activation, gate), up), `${p}.mlp.down_proj`, s.intermediateSize, d, s.mlpBias);
+  const down = linear(ctx, gatedActivation(s.activation, gate, up), `${p}.mlp.down_proj`, s.intermediateSize, d, s.mlpBias);
   return op.add(h1, down);
 }
 
