@@ -29,35 +29,37 @@ export class LayerwiseForward {
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions): Promise<LayerwiseForward> {
     const feeder = new WeightFeeder(opts);
-    const layers = await LayerStack.create(model, feeder, { ...opts, backward: false, numVirtualTokens });
+    const layers = await LayerStack.create(model, feeder, { ...opts, backward: false, numVirtualTokens, outputRows: true });
     const head = await HeadChunks.create(model, feeder, { ...opts, grad: false });
     return new LayerwiseForward(model, numVirtualTokens, opts.dtype, feeder, new HostEmbedding(model), layers, head);
   }
 
-  private async top(prompt: SoftPrompt | undefined, ids: BigInt64Array, tokenMask: BigInt64Array, B: number, L: number): Promise<HiddenArray> {
+  /**
+   * The final hidden states of `rows` (graphs/rows.ts), [K, d] in that order: the last layer
+   * runs on those rows alone (layer_stack.ts).
+   */
+  private async topRows(prompt: SoftPrompt | undefined, ids: BigInt64Array, tokenMask: BigInt64Array, B: number, L: number, rows: BigInt64Array): Promise<HiddenArray> {
     const n = this.numVirtualTokens;
     if ((prompt?.numVirtualTokens ?? 0) !== n) throw new SpsError('INTERNAL', `layer-wise forward built for ${n} virtual tokens, got a prompt of ${prompt?.numVirtualTokens ?? 0}`);
     const h0 = this.embedding.embed(prompt?.data, n, Array.from(ids, Number), B, L, this.dtype);
-    return (await this.layers.forwardAll(h0, tensor('int64', [B, L], tokenMask), false)).top;
+    return (await this.layers.forwardAll(h0, tensor('int64', [B, L], tokenMask), false, tensor('int64', [rows.length], rows))).top;
   }
 
   /** log p(label token) at every label row of the batch, in labelledBatch's row order. */
   async labelLogprobs(prompt: SoftPrompt | undefined, examples: readonly TokenizedExample[], padId: number): Promise<Float64Array> {
     const batch = labelledBatch(this.model.spec, this.numVirtualTokens, examples, padId);
     const [B, L] = batch.feeds[INPUT.ids]!.dims as [number, number];
-    const top = await this.top(prompt, batch.feeds[INPUT.ids]!.data as BigInt64Array, batch.feeds[INPUT.mask]!.data as BigInt64Array, B, L);
-    return this.head.logprobs(top, Array.from(batch.feeds[INPUT.positions]!.data as BigInt64Array, Number), Array.from(batch.feeds[INPUT.labels]!.data as BigInt64Array));
+    const labels = Array.from(batch.feeds[INPUT.labels]!.data as BigInt64Array);
+    if (labels.length === 0) return new Float64Array(0);
+    const top = await this.topRows(prompt, batch.feeds[INPUT.ids]!.data as BigInt64Array, batch.feeds[INPUT.mask]!.data as BigInt64Array, B, L, batch.feeds[INPUT.positions]!.data as BigInt64Array);
+    return this.head.logprobs(top, labels.map((_, k) => k), labels);
   }
 
   /** Logits [K, V] at rows (graphs/rows.ts) of a right-padded batch. */
   async logitsAt(prompt: SoftPrompt | undefined, ids: BigInt64Array, tokenMask: BigInt64Array, B: number, L: number, rows: readonly number[]): Promise<HiddenArray> {
-    const top = await this.top(prompt, ids, tokenMask, B, L);
-    return this.logitsOfRows(top, rows);
-  }
-
-  /** Final norm + LM head over rows of final hidden states, vocabulary slice by slice. */
-  logitsOfRows(top: HiddenArray, rows: readonly number[]): Promise<HiddenArray> {
-    return this.head.logits(top, rows);
+    if (rows.length === 0) return this.head.logits(new Float32Array(0), []);
+    const top = await this.topRows(prompt, ids, tokenMask, B, L, BigInt64Array.from(rows, BigInt));
+    return this.head.logits(top, rows.map((_, k) => k));
   }
 
   async release(): Promise<void> {

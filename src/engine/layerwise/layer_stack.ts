@@ -1,4 +1,4 @@
-import { buildLayerBackwardGraph, buildLayerForwardGraph, buildSavedProductGraphs, LAYER } from '../graphs/layerwise/layer_graphs.js';
+import { buildLayerBackwardGraph, buildLayerForwardGraph, buildSavedProductGraphs, LAYER, type LayerGraphOptions } from '../graphs/layerwise/layer_graphs.js';
 import type { LoadedModel } from '../models/load_model.js';
 import { DeviceTransfer } from '../runtime/device_transfer.js';
 import { FedSession } from '../runtime/fed_session.js';
@@ -22,13 +22,34 @@ export interface SavedStates {
   /** products[l]: layer l's saved weight products by input name ('saved' mode; empty otherwise). */
   products: (Record<string, SessionValue> | undefined)[];
   mask: SessionValue;
-  /** The last layer's output, on the host (the LM head gathers its label rows). */
+  /** The last layer's kept rows, as fed, when it ran on them (`forwardAll`'s `outputRows`). */
+  rows?: SessionValue;
+  /** The last layer's output, on the host: every row, or the kept rows in their order. */
   top: HiddenArray;
 }
 
 const dispose = (v: SessionValue | undefined): void => {
   if (v instanceof DeviceTensor) v.dispose();
 };
+
+/** One kind of layer's sessions: its forward, its backward (training) and the products the first hands the second. */
+interface LayerSessions {
+  forward: FedSession;
+  backward: FedSession | undefined;
+  products: readonly { output: string; input: string }[];
+}
+
+async function layerSessions(model: LoadedModel, feeder: WeightFeeder, opts: ModelSessionOptions & { backward: BackwardMode | false }, graphOpts: LayerGraphOptions): Promise<LayerSessions> {
+  if (opts.backward === 'saved') {
+    const gs = buildSavedProductGraphs(model, graphOpts);
+    const forward = await FedSession.create(gs.forward, model.weights, feeder, opts, [LAYER.out, ...gs.saved.map((v) => v.output)]);
+    const backward = await FedSession.create(gs.backward, model.weights, feeder, opts, [LAYER.gradIn]);
+    return { forward, backward, products: gs.saved };
+  }
+  const forward = await FedSession.create(buildLayerForwardGraph(model, graphOpts), model.weights, feeder, opts, [LAYER.out]);
+  const backward = opts.backward === 'recompute' ? await FedSession.create(buildLayerBackwardGraph(model, graphOpts), model.weights, feeder, opts, [LAYER.gradIn]) : undefined;
+  return { forward, backward, products: [] };
+}
 
 /**
  * The decoder blocks run one layer at a time: one session for a layer's forward and (for
@@ -38,31 +59,30 @@ const dispose = (v: SessionValue | undefined): void => {
  * the provider keeps tensors on the device (WebGPU), the hidden states and gradients between
  * layers stay there: per step only the first input, the mask, the top output, the top
  * gradient and the first layer's input gradient cross the bus.
+ *
+ * With `outputRows`, the last layer has sessions of its own that return only the rows the LM
+ * head reads (the label rows): its output projection and MLP run on those rows alone
+ * (graphs/layerwise/layer_graphs.ts `outputRows`), in the forward and in the backward.
  */
 export class LayerStack {
   private constructor(
     private readonly model: LoadedModel,
     private readonly dtype: 'float32' | 'float64',
     private readonly numVirtualTokens: number,
-    private readonly forward: FedSession,
-    private readonly backward: FedSession | undefined,
+    private readonly layers: LayerSessions,
+    private readonly last: LayerSessions | undefined,
     private readonly device: DeviceTransfer | undefined,
-    private readonly products: readonly { output: string; input: string }[],
   ) {}
 
-  /** `backward`: false for forward-only passes; `numVirtualTokens`: the prompt's rows (graphs/rows.ts). */
-  static async create(model: LoadedModel, feeder: WeightFeeder, opts: ModelSessionOptions & { backward: BackwardMode | false; numVirtualTokens: number }): Promise<LayerStack> {
-    const device = DeviceTransfer.for(opts.provider);
+  /**
+   * `backward`: false for forward-only passes; `numVirtualTokens`: the prompt's rows
+   * (graphs/rows.ts); `outputRows`: the last layer may run on the rows the caller reads.
+   */
+  static async create(model: LoadedModel, feeder: WeightFeeder, opts: ModelSessionOptions & { backward: BackwardMode | false; numVirtualTokens: number; outputRows?: boolean }): Promise<LayerStack> {
     const graphOpts = { dtype: opts.dtype, numVirtualTokens: opts.numVirtualTokens };
-    if (opts.backward === 'saved') {
-      const gs = buildSavedProductGraphs(model, graphOpts);
-      const fwd = await FedSession.create(gs.forward, model.weights, feeder, opts, [LAYER.out, ...gs.saved.map((v) => v.output)]);
-      const bwd = await FedSession.create(gs.backward, model.weights, feeder, opts, [LAYER.gradIn]);
-      return new LayerStack(model, opts.dtype, opts.numVirtualTokens, fwd, bwd, device, gs.saved);
-    }
-    const fwd = await FedSession.create(buildLayerForwardGraph(model, graphOpts), model.weights, feeder, opts, [LAYER.out]);
-    const bwd = opts.backward === 'recompute' ? await FedSession.create(buildLayerBackwardGraph(model, graphOpts), model.weights, feeder, opts, [LAYER.gradIn]) : undefined;
-    return new LayerStack(model, opts.dtype, opts.numVirtualTokens, fwd, bwd, device, []);
+    const layers = await layerSessions(model, feeder, opts, graphOpts);
+    const last = opts.outputRows ? await layerSessions(model, feeder, opts, { ...graphOpts, outputRows: true }) : undefined;
+    return new LayerStack(model, opts.dtype, opts.numVirtualTokens, layers, last, DeviceTransfer.for(opts.provider));
   }
 
   /** Hidden states [n + B·L, d] for the tokens' mask [B, L] (graphs/rows.ts). */
@@ -81,41 +101,56 @@ export class LayerStack {
     return host.data as HiddenArray;
   }
 
+  /** The sessions layer l runs with, and its extra feeds: the last layer's own when it keeps rows. */
+  private sessionsFor(l: number, rows: SessionValue | undefined): { sessions: LayerSessions; feeds: Record<string, SessionValue> } {
+    if (rows && this.last && l === this.model.spec.numLayers - 1) return { sessions: this.last, feeds: { [LAYER.rows]: rows } };
+    return { sessions: this.layers, feeds: {} };
+  }
+
   /**
    * Runs every layer on h0 [n + B·L, d] with the tokens' mask [B, L]. `keep`: the backward will
    * follow, so every layer's input is kept (the forward-only passes drop each as soon as the
-   * next layer has it).
+   * next layer has it). `outputRows` (int64 [K], rows of h0's layout; needs `outputRows` at
+   * create): the top is only those rows, [K, d], in that order.
    */
-  async forwardAll(h0: HiddenArray, mask: HostTensor, keep = true): Promise<SavedStates> {
+  async forwardAll(h0: HiddenArray, mask: HostTensor, keep = true, outputRows?: HostTensor): Promise<SavedStates> {
     const m = await this.toDevice(mask);
+    const rows = outputRows && this.last ? await this.toDevice(outputRows) : undefined;
     const inputs: (SessionValue | undefined)[] = [await this.toDevice(this.hidden(h0, mask))];
     const products: (Record<string, SessionValue> | undefined)[] = [];
     let last: SessionValue = inputs[0]!;
     for (let l = 0; l < this.model.spec.numLayers; l++) {
-      const out = await this.forward.runDevice(l, { [LAYER.hidden]: last, [LAYER.mask]: m });
+      const { sessions, feeds } = this.sessionsFor(l, rows);
+      const out = await sessions.forward.runDevice(l, { ...feeds, [LAYER.hidden]: last, [LAYER.mask]: m });
       if (!keep) dispose(last);
       last = out[LAYER.out]!;
       inputs.push(keep ? last : undefined);
-      const mine = Object.fromEntries(this.products.map((p) => [p.input, out[p.output]!]));
+      const mine = Object.fromEntries(sessions.products.map((p) => [p.input, out[p.output]!]));
       if (keep) products.push(mine);
       else Object.values(mine).forEach(dispose);
     }
     inputs.pop();
     const top = await this.toHost(last);
-    if (!keep) dispose(m);
-    return { inputs, products, mask: m, top };
+    if (!keep) {
+      dispose(m);
+      dispose(rows);
+    }
+    return { inputs, products, mask: m, top, ...(rows ? { rows } : {}) };
   }
 
   /**
    * From d loss / d (last output) back to d loss / d h0, layer by layer from the top; each
-   * layer's saved input (and products) are dropped once used.
+   * layer's saved input (and products) are dropped once used. `gradTop` is shaped like
+   * `saved.top` (the kept rows only, when the forward kept rows).
    */
   async backwardAll(saved: SavedStates, gradTop: HiddenArray): Promise<HiddenArray> {
-    if (!this.backward) throw new Error('LayerStack created without a backward session');
-    let grad: SessionValue = await this.toDevice(this.hidden(gradTop, saved.mask));
+    if (!this.layers.backward) throw new Error('LayerStack created without a backward session');
+    const d = this.model.spec.hiddenSize;
+    let grad: SessionValue = await this.toDevice(saved.rows ? tensor(this.dtype, [gradTop.length / d, d], gradTop) : this.hidden(gradTop, saved.mask));
     for (let l = this.model.spec.numLayers - 1; l >= 0; l--) {
+      const { sessions, feeds } = this.sessionsFor(l, saved.rows);
       const products = saved.products[l] ?? {};
-      const out = await this.backward.runDevice(l, { ...products, [LAYER.hidden]: saved.inputs[l]!, [LAYER.mask]: saved.mask, [LAYER.gradOut]: grad });
+      const out = await sessions.backward!.runDevice(l, { ...feeds, ...products, [LAYER.hidden]: saved.inputs[l]!, [LAYER.mask]: saved.mask, [LAYER.gradOut]: grad });
       dispose(saved.inputs[l]);
       saved.inputs[l] = undefined;
       Object.values(products).forEach(dispose);
@@ -124,11 +159,14 @@ export class LayerStack {
       grad = out[LAYER.gradIn]!;
     }
     dispose(saved.mask);
+    dispose(saved.rows);
     return this.toHost(grad);
   }
 
   async release(): Promise<void> {
-    await this.forward.release();
-    await this.backward?.release();
+    for (const sessions of [this.layers, this.last]) {
+      await sessions?.forward.release();
+      await sessions?.backward?.release();
+    }
   }
 }

@@ -79,13 +79,18 @@ export function layerwiseStepTraffic(shape: TrafficShape, w: TrafficWorkload, on
   const headSent = rows + slices * K * (d * dt + 8) + 2 * rows + headWeights;
   const headFetched = rows + slices * K * (3 + d) * dt + rows;
   const headRuns = 2 + slices * chunks;
+  // The last layer runs on the label rows (layer_stack.ts): their ids go in with its forward and
+  // its backward, its output and the gradient fed back are [K, d] (with K = 0 it runs whole).
+  const rowIds = K > 0 ? K * 8 : 0;
+  const top = K > 0 ? rows : hidden;
   if (onDevice) {
-    // Uploads: the mask, h0, the top gradient; downloads: the top state, d loss / d h0.
-    return { sentBytes: mask + 2 * hidden + headSent, fetchedBytes: 2 * hidden + headFetched, runs: 2 * L + 5 + headRuns };
+    // Uploads: the mask, the row ids, h0, the top gradient; downloads: the top state, d loss / d h0.
+    return { sentBytes: mask + rowIds + hidden + top + headSent, fetchedBytes: hidden + top + headFetched, runs: 2 * L + 5 + (K > 0 ? 1 : 0) + headRuns };
   }
-  // Forward: hidden + mask + weights in, hidden out; backward: hidden + grad + mask + weights in, grad out.
-  const sent = L * (hidden + mask + shape.layerWeightBytes) + L * (2 * hidden + mask + shape.layerWeightBytes) + headSent;
-  return { sentBytes: sent, fetchedBytes: 2 * L * hidden + headFetched, runs: 2 * L + headRuns };
+  // Forward: hidden + mask + weights in, hidden out; backward: hidden + grad + mask + weights in,
+  // grad out; the last layer's top and top gradient are `top`.
+  const sent = L * (hidden + mask + shape.layerWeightBytes) + L * (2 * hidden + mask + shape.layerWeightBytes) - hidden + top + 2 * rowIds + headSent;
+  return { sentBytes: sent, fetchedBytes: (2 * L - 1) * hidden + top + headFetched, runs: 2 * L + headRuns };
 }
 
 /**

@@ -17,8 +17,9 @@ export interface StepResult {
 
 /**
  * The train step with memory bounded by one layer (issue 9): the forward runs layer by layer
- * keeping only each layer's input hidden state; the LM head and loss run over the label rows in
- * chunks; the backward re-runs one layer's forward and backward at a time from the top, fed the
+ * keeping only each layer's input hidden state; the last layer's output projection and MLP run
+ * on the label rows alone (nothing else reaches the loss); the LM head and loss run over the
+ * label rows in chunks; the backward re-runs one layer's forward and backward at a time from the top, fed the
  * saved input and the upstream gradient. Weights are streamed from the safetensors files one
  * layer at a time and never held for the whole model. Same loss and gradient as the
  * whole-model graph (train_step.ts), to rounding.
@@ -40,7 +41,7 @@ export class LayerwiseTrainStep {
 
   static async create(model: LoadedModel, numVirtualTokens: number, opts: ModelSessionOptions & HeadSizes & { backward: BackwardMode }): Promise<LayerwiseTrainStep> {
     const feeder = new WeightFeeder(opts);
-    const layers = await LayerStack.create(model, feeder, { ...opts, numVirtualTokens });
+    const layers = await LayerStack.create(model, feeder, { ...opts, numVirtualTokens, outputRows: true });
     const head = await HeadChunks.create(model, feeder, { ...opts, grad: true });
     return new LayerwiseTrainStep(model, numVirtualTokens, opts.dtype, feeder, new HostEmbedding(model), layers, head);
   }
@@ -53,11 +54,13 @@ export class LayerwiseTrainStep {
     const [B, L] = batch.feeds[INPUT.ids]!.dims as [number, number];
     const ids = Array.from(batch.feeds[INPUT.ids]!.data as BigInt64Array, Number);
     const h0 = this.embedding.embed(prompt.data, n, ids, B, L, this.dtype);
-    const saved = await this.layers.forwardAll(h0, batch.feeds[INPUT.mask]!);
-    const rows = Array.from(batch.feeds[INPUT.positions]!.data as BigInt64Array, Number);
+    // The label rows: the last layer runs on these alone, and the head reads its output in order.
+    const labelRows = batch.feeds[INPUT.positions]!;
     const labels = Array.from(batch.feeds[INPUT.labels]!.data as BigInt64Array);
-    const K = rows.length;
-    const { lossSum, grad: gradTop } = await this.head.lossAndGrad(saved.top, rows, labels, lossScale / K);
+    const K = labels.length;
+    const saved = await this.layers.forwardAll(h0, batch.feeds[INPUT.mask]!, true, K > 0 ? labelRows : undefined);
+    const topRows = saved.rows ? labels.map((_, k) => k) : Array.from(labelRows.data as BigInt64Array, Number);
+    const { lossSum, grad: gradTop } = await this.head.lossAndGrad(saved.top, topRows, labels, lossScale / K);
     const gradH0 = await this.layers.backwardAll(saved, gradTop);
     // The prompt's rows are h0's first n (graphs/rows.ts): the batch's sum is already in them.
     const grad = new Float64Array(n * d);

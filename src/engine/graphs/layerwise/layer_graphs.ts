@@ -15,6 +15,8 @@ export const LAYER = {
   gradOut: 'grad_hidden_out',
   out: 'hidden_out',
   gradIn: 'grad_hidden',
+  /** The last layer's kept rows, int64 [K] (the label rows; `LayerGraphOptions.outputRows`). */
+  rows: 'output_rows',
 } as const;
 
 /** A graph whose weights are inputs, with the list of what feeds them. */
@@ -36,24 +38,34 @@ interface LayerTrunk {
  * for layer 0; fed any layer's tensors). Positions as in the whole-model graphs: the prompt takes
  * 0..n-1, the tokens n..n+L-1.
  */
-function layerTrunk(model: LoadedModel, name: string, dtype: DType, n: number): LayerTrunk {
+function layerTrunk(model: LoadedModel, name: string, opts: LayerGraphOptions): LayerTrunk {
   const { spec, arch } = model;
-  const g = new Graph(name);
+  const { dtype, numVirtualTokens: n } = opts;
+  const g = new Graph(opts.outputRows ? `${name}_rows` : name);
   const ctx = new FedWeightContext(g, spec, model.weights, dtype, { prefix: arch.layerPrefix(0), prefixOf: (i) => arch.layerPrefix(i) });
   const mask = g.input(LAYER.mask, 'int64', ['B', 'L']);
   const hidden = g.input(LAYER.hidden, dtype, [rowsDim(g, n, 'B', 'L'), spec.hiddenSize]);
-  return { g, ctx, hidden, out: arch.block(ctx, hidden, 0, sequenceInputs(g, spec, dtype, n, 'B', 'L', mask)) };
+  const inputs = sequenceInputs(g, spec, dtype, n, 'B', 'L', mask);
+  if (opts.outputRows) inputs.outputRows = g.input(LAYER.rows, 'int64', ['K']);
+  return { g, ctx, hidden, out: arch.block(ctx, hidden, 0, inputs) };
 }
 
-/** Options of the per-layer graphs: compute dtype and the soft prompt's rows (0: none). */
+/** Options of the per-layer graphs. */
 export interface LayerGraphOptions {
   dtype: DType;
+  /** The soft prompt's rows (0: none). */
   numVirtualTokens: number;
+  /**
+   * The layer returns only the rows `output_rows` [K] of its output, [K, d] (and its backward
+   * takes their gradient): for the last layer, whose only reader is the LM head on the label
+   * rows. Its output projection and MLP then run on K rows (models/parts/attention.ts keptRows).
+   */
+  outputRows?: boolean;
 }
 
 /** The forward of one layer: `hidden` → `hidden_out`. */
 export function buildLayerForwardGraph(model: LoadedModel, opts: LayerGraphOptions): FedGraph {
-  const t = layerTrunk(model, 'layer_forward', opts.dtype, opts.numVirtualTokens);
+  const t = layerTrunk(model, 'layer_forward', opts);
   t.g.output(t.out, LAYER.out);
   return { graph: t.g, fed: t.ctx.fed };
 }
@@ -65,7 +77,7 @@ export function buildLayerForwardGraph(model: LoadedModel, opts: LayerGraphOptio
  * step is one layer's activations plus the L saved hidden states.
  */
 export function buildLayerBackwardGraph(model: LoadedModel, opts: LayerGraphOptions): FedGraph {
-  return backwardOf(layerTrunk(model, 'layer_backward', opts.dtype, opts.numVirtualTokens), opts.dtype);
+  return backwardOf(layerTrunk(model, 'layer_backward', opts), opts.dtype);
 }
 
 function backwardOf(t: LayerTrunk, dtype: DType): FedGraph {
@@ -97,13 +109,13 @@ export interface SavedProductGraphs {
  * costs about one backward, at the price of keeping those outputs for every layer.
  */
 export function buildSavedProductGraphs(model: LoadedModel, opts: LayerGraphOptions): SavedProductGraphs {
-  const b = layerTrunk(model, 'layer_backward_saved', opts.dtype, opts.numVirtualTokens);
+  const b = layerTrunk(model, 'layer_backward_saved', opts);
   const isWeight = (v: Value): boolean => b.ctx.fed.some((f) => f.input === v.name);
   // Taken before the gradient is built: its dY·Wᵀ products are not values the forward has.
   const candidates = weightProducts(b.g, isWeight);
   const backward = backwardOf(b, opts.dtype);
   const names = feedSavedValues(backward.graph, candidates);
-  const f = layerTrunk(model, 'layer_forward_saved', opts.dtype, opts.numVirtualTokens);
+  const f = layerTrunk(model, 'layer_forward_saved', opts);
   f.g.output(f.out, LAYER.out);
   for (const v of valuesNamed(f.g, names)) f.g.output(v);
   return { forward: { graph: f.g, fed: f.ctx.fed }, backward: withoutUnusedWeights(backward), saved: names.map((n) => ({ output: n, input: `${SAVED_PREFIX}${n}` })) };

@@ -5,7 +5,7 @@ import type { Architecture } from '../architecture.js';
 import type { BuildContext } from '../build_context.js';
 import { optionalBoolean, optionalIdList, optionalInteger, optionalNumber, optionalString, requireInteger } from '../model_config.js';
 import { activation } from '../parts/activations.js';
-import { attention, type AttentionInputs } from '../parts/attention.js';
+import { attention, keptRows, type AttentionInputs } from '../parts/attention.js';
 import { conv1d } from '../parts/linear.js';
 import { layerNorm } from '../parts/norms.js';
 
@@ -21,7 +21,8 @@ function block(ctx: BuildContext, h: Value, layer: number, inputs: AttentionInpu
   const qkv = conv1d(ctx, ln(ctx, h, `${p}.ln_1`), `${p}.attn.c_attn`, d, 3 * d);
   const [q, k, v] = op.split(qkv, -1, [d, d, d]);
   const heads = { numHeads: s.numHeads, numKvHeads: s.numHeads, headDim: s.headDim };
-  const h1 = op.add(h, conv1d(ctx, attention(q!, k!, v!, heads, inputs, layer), `${p}.attn.c_proj`, d, d));
+  const [hKept, a] = keptRows(inputs, h, attention(q!, k!, v!, heads, inputs, layer));
+  const h1 = op.add(hKept, conv1d(ctx, a, `${p}.attn.c_proj`, d, d));
   const m = activation(s.activation, conv1d(ctx, ln(ctx, h1, `${p}.ln_2`), `${p}.mlp.c_fc`, d, s.intermediateSize));
   return op.add(h1, conv1d(ctx, m, `${p}.mlp.c_proj`, s.intermediateSize, d));
 }

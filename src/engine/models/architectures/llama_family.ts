@@ -5,7 +5,7 @@ import type { Architecture } from '../architecture.js';
 import type { BuildContext } from '../build_context.js';
 import { optionalBoolean, optionalIdList, optionalInteger, optionalNumber, optionalString, requireInteger, type RawConfig } from '../model_config.js';
 import { gatedActivation } from '../parts/activations.js';
-import { attention, type AttentionInputs } from '../parts/attention.js';
+import { attention, keptRows, type AttentionInputs } from '../parts/attention.js';
 import { linear } from '../parts/linear.js';
 import { rmsNorm } from '../parts/norms.js';
 import { parseRope } from '../rope_config.js';
@@ -79,8 +79,8 @@ function block(ctx: BuildContext, h: Value, layer: number, inputs: AttentionInpu
         }
       : {}),
   };
-  const a = attention(q, k, v, heads, inputs, layer);
-  const h1 = op.add(h, linear(ctx, a, `${p}.self_attn.o_proj`, s.numHeads * s.headDim, d, s.oBias));
+  const [hKept, a] = keptRows(inputs, h, attention(q, k, v, heads, inputs, layer));
+  const h1 = op.add(hKept, linear(ctx, a, `${p}.self_attn.o_proj`, s.numHeads * s.headDim, d, s.oBias));
   const y = rmsNorm(h1, ctx.weight(`${p}.post_attention_layernorm.weight`, [d]), eps);
   const gate = linear(ctx, y, `${p}.mlp.gate_proj`, d, s.intermediateSize, s.mlpBias);
   const up = linear(ctx, y, `${p}.mlp.up_proj`, d, s.intermediateSize, s.mlpBias);

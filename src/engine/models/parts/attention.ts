@@ -31,6 +31,22 @@ export interface AttentionInputs {
    * prompt's keys only.
    */
   sharedPrompt?: SharedPrompt;
+  /**
+   * int64 [K]: the only rows of the block's output anyone reads (the LM head's label rows, in
+   * the last layer of a train step). Keys and values still come from every row; from the
+   * attention output on, the block runs on these K rows (`keptRows`).
+   */
+  outputRows?: Value;
+}
+
+/**
+ * The block's residual input and attention output, cut to `inputs.outputRows` when set: the
+ * output projection, the residual and the MLP then run on K rows instead of all (in the last
+ * layer, where nothing but the label rows reaches the loss).
+ */
+export function keptRows(inputs: AttentionInputs, h: Value, a: Value): [Value, Value] {
+  const rows = inputs.outputRows;
+  return rows ? [op.gather(h, rows, 0), op.gather(a, rows, 0)] : [h, a];
 }
 
 /** The shared soft prompt's own attention inputs: n rows at positions 0..n-1. */
