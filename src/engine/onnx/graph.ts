@@ -88,6 +88,13 @@ export class Graph {
   /** Symbols standing for sums of dims (e.g. prompt length + sequence length after a Concat). */
   private readonly sumSymbols = new Map<string, readonly Dim[]>();
 
+  /**
+   * Values a backward that recomputes this graph's forward should rather be handed by the
+   * forward than recompute (graphs/layerwise/layer_graphs.ts buildSavedProductGraphs): the
+   * model builders mark them (models/parts/attention.ts: the attention's operands after RoPE).
+   */
+  readonly handOver: Value[] = [];
+
   constructor(readonly name = 'graph') {}
 
   uniqueName(hint: string): string {

@@ -83,11 +83,17 @@ describe('layer graphs with saved products, on a tiny llama', () => {
     writeTinyModel(variant, join(root, variant));
     const model = loadModel(join(root, variant));
     const { forward, backward, saved } = buildSavedProductGraphs(model, { dtype: 'float32', numVirtualTokens: 0 });
-    // llama / qwen2: q, k, v, o, gate, up (not down); gpt2: the fused qkv, o, and the MLP's first product.
-    expect(saved).toHaveLength(variant === 'gpt2' ? 3 : 6);
+    // llama / qwen2: o, gate, up (not down) and the attention's queries, keys (after RoPE) and
+    // values in head layout, which replace the q, k, v products; gpt2: o, the MLP's first
+    // product and the attention's operands (its fused qkv product is no longer read).
+    expect(saved).toHaveLength(variant === 'gpt2' ? 5 : 6);
     expect(forward.graph.outputs.map((v) => v.name).slice(1)).toEqual(saved.map((v) => v.output));
-    // The forward hands the products over as computed (no Identity copies them).
-    expect(forward.graph.outputs.slice(1).every((v) => v.producer?.opType === 'Gemm')).toBe(true);
+    // The forward hands the values over as computed (no Identity copies them).
+    const producers = forward.graph.outputs.slice(1).map((v) => v.producer?.opType);
+    expect(producers.filter((t) => t === 'Gemm')).toHaveLength(variant === 'gpt2' ? 2 : 3);
+    expect(producers).not.toContain('Identity');
+    const attentionOperands = new Set(forward.graph.handOver.map((v) => v.name));
+    expect(saved.filter((v) => attentionOperands.has(v.output))).toHaveLength(3);
     expect(backward.graph.inputs.map((v) => v.name).filter((n) => n.startsWith(SAVED_PREFIX))).toEqual(saved.map((v) => v.input));
     // Products left in the backward: one dY·Wᵀ per weight matrix of the block, and the two attention products and their gradients.
     const live = liveNodes(backward.graph).nodes;

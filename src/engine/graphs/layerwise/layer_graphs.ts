@@ -103,8 +103,11 @@ export interface SavedProductGraphs {
 /**
  * Layer-wise with saved weight products (selective recomputation): the forward also hands
  * over the outputs of the block's products by a weight that the backward reads (saved_values.ts
- * finds them: q, k, v, o, gate, up — not down), and the backward, fed them, recomputes only the
- * element-wise parts and the attention scores. Prompt tuning trains no weight, and the
+ * finds them: o, gate, up — not down) and the attention's operands the builder marks
+ * (`Graph.handOver`: queries and keys after RoPE, values in head layout, which replace the
+ * q, k, v products: the same number of floats, and the backward skips RoPE and the head
+ * transposes), and the backward, fed them, recomputes only the element-wise parts and the
+ * attention scores. Prompt tuning trains no weight, and the
  * backward of Y = X·W w.r.t. X is dY·Wᵀ, so those products are never recomputed: the backward
  * costs about one backward, at the price of keeping those outputs for every layer.
  */
@@ -112,7 +115,7 @@ export function buildSavedProductGraphs(model: LoadedModel, opts: LayerGraphOpti
   const b = layerTrunk(model, 'layer_backward_saved', opts);
   const isWeight = (v: Value): boolean => b.ctx.fed.some((f) => f.input === v.name);
   // Taken before the gradient is built: its dY·Wᵀ products are not values the forward has.
-  const candidates = weightProducts(b.g, isWeight);
+  const candidates = [...weightProducts(b.g, isWeight), ...b.g.handOver];
   const backward = backwardOf(b, opts.dtype);
   const names = feedSavedValues(backward.graph, candidates);
   const f = layerTrunk(model, 'layer_forward_saved', opts);

@@ -141,7 +141,10 @@ function toHeads(q: Value, k: Value, v: Value, heads: HeadLayout, B: Dim, T: Dim
     qh = applyRope(qh, rope.cos, rope.sin);
     kh = applyRope(kh, rope.cos, rope.sin);
   }
-  return { qh, kh, vt: op.transpose(op.reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]) };
+  const vt = op.transpose(op.reshape(v, [B, T, KV, hd]), [0, 2, 1, 3]);
+  // A backward fed these skips the norms, RoPE and transposes above (layer_graphs.ts).
+  q.graph.handOver.push(qh, kh, vt);
+  return { qh, kh, vt };
 }
 
 /** softmax(q·kᵀ / √hd + bias)·v: [B, KV, G, T, hd] queries, [B, KV, Tk, hd] keys and values. */
