@@ -1,6 +1,7 @@
 import { SpsError } from '../../shared/errors.js';
 import type { TokenizedExample } from '../data/example.js';
 import { labelledBatch } from '../graphs/feeds.js';
+import { rowCount } from '../graphs/rows.js';
 import { INPUT } from '../graphs/transformer.js';
 import type { LoadedModel } from '../models/load_model.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
@@ -35,14 +36,17 @@ export class LayerwiseForward {
   }
 
   /**
-   * The final hidden states of `rows` (graphs/rows.ts), [K, d] in that order: the last layer
-   * runs on those rows alone (layer_stack.ts).
+   * The final hidden states for `rows` (graphs/rows.ts) and where each row is in them: the last
+   * layer runs on those rows alone where they are few (LayerStack.keepsRows; the top is then
+   * [K, d] in their order), else the top is every row.
    */
-  private async topRows(prompt: SoftPrompt | undefined, ids: BigInt64Array, tokenMask: BigInt64Array, B: number, L: number, rows: BigInt64Array): Promise<HiddenArray> {
+  private async topFor(prompt: SoftPrompt | undefined, ids: BigInt64Array, tokenMask: BigInt64Array, B: number, L: number, rows: BigInt64Array): Promise<{ top: HiddenArray; at: number[] }> {
     const n = this.numVirtualTokens;
     if ((prompt?.numVirtualTokens ?? 0) !== n) throw new SpsError('INTERNAL', `layer-wise forward built for ${n} virtual tokens, got a prompt of ${prompt?.numVirtualTokens ?? 0}`);
     const h0 = this.embedding.embed(prompt?.data, n, Array.from(ids, Number), B, L, this.dtype);
-    return (await this.layers.forwardAll(h0, tensor('int64', [B, L], tokenMask), false, tensor('int64', [rows.length], rows))).top;
+    const keep = this.layers.keepsRows(rows.length, rowCount(n, B, L));
+    const { top } = await this.layers.forwardAll(h0, tensor('int64', [B, L], tokenMask), false, keep ? tensor('int64', [rows.length], rows) : undefined);
+    return { top, at: keep ? Array.from(rows, (_, k) => k) : Array.from(rows, Number) };
   }
 
   /** log p(label token) at every label row of the batch, in labelledBatch's row order. */
@@ -51,15 +55,15 @@ export class LayerwiseForward {
     const [B, L] = batch.feeds[INPUT.ids]!.dims as [number, number];
     const labels = Array.from(batch.feeds[INPUT.labels]!.data as BigInt64Array);
     if (labels.length === 0) return new Float64Array(0);
-    const top = await this.topRows(prompt, batch.feeds[INPUT.ids]!.data as BigInt64Array, batch.feeds[INPUT.mask]!.data as BigInt64Array, B, L, batch.feeds[INPUT.positions]!.data as BigInt64Array);
-    return this.head.logprobs(top, labels.map((_, k) => k), labels);
+    const { top, at } = await this.topFor(prompt, batch.feeds[INPUT.ids]!.data as BigInt64Array, batch.feeds[INPUT.mask]!.data as BigInt64Array, B, L, batch.feeds[INPUT.positions]!.data as BigInt64Array);
+    return this.head.logprobs(top, at, labels);
   }
 
   /** Logits [K, V] at rows (graphs/rows.ts) of a right-padded batch. */
   async logitsAt(prompt: SoftPrompt | undefined, ids: BigInt64Array, tokenMask: BigInt64Array, B: number, L: number, rows: readonly number[]): Promise<HiddenArray> {
     if (rows.length === 0) return this.head.logits(new Float32Array(0), []);
-    const top = await this.topRows(prompt, ids, tokenMask, B, L, BigInt64Array.from(rows, BigInt));
-    return this.head.logits(top, rows.map((_, k) => k));
+    const { top, at } = await this.topFor(prompt, ids, tokenMask, B, L, BigInt64Array.from(rows, BigInt));
+    return this.head.logits(top, at);
   }
 
   async release(): Promise<void> {

@@ -65,12 +65,15 @@ async function layerSessions(model: LoadedModel, feeder: WeightFeeder, opts: Mod
  * (graphs/layerwise/layer_graphs.ts `outputRows`), in the forward and in the backward.
  */
 export class LayerStack {
+  /** The last layer's sessions on kept rows, made on first use (their arena is memory too). */
+  private last: Promise<LayerSessions> | undefined;
+
   private constructor(
     private readonly model: LoadedModel,
     private readonly dtype: 'float32' | 'float64',
     private readonly numVirtualTokens: number,
     private readonly layers: LayerSessions,
-    private readonly last: LayerSessions | undefined,
+    private readonly makeLast: (() => Promise<LayerSessions>) | undefined,
     private readonly device: DeviceTransfer | undefined,
   ) {}
 
@@ -81,8 +84,18 @@ export class LayerStack {
   static async create(model: LoadedModel, feeder: WeightFeeder, opts: ModelSessionOptions & { backward: BackwardMode | false; numVirtualTokens: number; outputRows?: boolean }): Promise<LayerStack> {
     const graphOpts = { dtype: opts.dtype, numVirtualTokens: opts.numVirtualTokens };
     const layers = await layerSessions(model, feeder, opts, graphOpts);
-    const last = opts.outputRows ? await layerSessions(model, feeder, opts, { ...graphOpts, outputRows: true }) : undefined;
-    return new LayerStack(model, opts.dtype, opts.numVirtualTokens, layers, last, DeviceTransfer.for(opts.provider));
+    const makeLast = opts.outputRows ? () => layerSessions(model, feeder, opts, { ...graphOpts, outputRows: true }) : undefined;
+    return new LayerStack(model, opts.dtype, opts.numVirtualTokens, layers, makeLast, DeviceTransfer.for(opts.provider));
+  }
+
+  /**
+   * Whether a pass that reads K of N rows should run the last layer on them: when K is at most
+   * half of N. Below that the saving (the output projection and MLP on N − K rows) outweighs a
+   * second pair of sessions, whose arena holds another layer's intermediates (language
+   * modelling, where K ≈ N, would pay that memory for nothing).
+   */
+  keepsRows(K: number, N: number): boolean {
+    return this.makeLast !== undefined && K > 0 && 2 * K <= N;
   }
 
   /** Hidden states [n + B·L, d] for the tokens' mask [B, L] (graphs/rows.ts). */
@@ -102,8 +115,11 @@ export class LayerStack {
   }
 
   /** The sessions layer l runs with, and its extra feeds: the last layer's own when it keeps rows. */
-  private sessionsFor(l: number, rows: SessionValue | undefined): { sessions: LayerSessions; feeds: Record<string, SessionValue> } {
-    if (rows && this.last && l === this.model.spec.numLayers - 1) return { sessions: this.last, feeds: { [LAYER.rows]: rows } };
+  private async sessionsFor(l: number, rows: SessionValue | undefined): Promise<{ sessions: LayerSessions; feeds: Record<string, SessionValue> }> {
+    if (rows && this.makeLast && l === this.model.spec.numLayers - 1) {
+      this.last ??= this.makeLast();
+      return { sessions: await this.last, feeds: { [LAYER.rows]: rows } };
+    }
     return { sessions: this.layers, feeds: {} };
   }
 
@@ -111,16 +127,16 @@ export class LayerStack {
    * Runs every layer on h0 [n + B·L, d] with the tokens' mask [B, L]. `keep`: the backward will
    * follow, so every layer's input is kept (the forward-only passes drop each as soon as the
    * next layer has it). `outputRows` (int64 [K], rows of h0's layout; needs `outputRows` at
-   * create): the top is only those rows, [K, d], in that order.
+   * create, see keepsRows): the top is only those rows, [K, d], in that order.
    */
   async forwardAll(h0: HiddenArray, mask: HostTensor, keep = true, outputRows?: HostTensor): Promise<SavedStates> {
     const m = await this.toDevice(mask);
-    const rows = outputRows && this.last ? await this.toDevice(outputRows) : undefined;
+    const rows = outputRows && this.makeLast ? await this.toDevice(outputRows) : undefined;
     const inputs: (SessionValue | undefined)[] = [await this.toDevice(this.hidden(h0, mask))];
     const products: (Record<string, SessionValue> | undefined)[] = [];
     let last: SessionValue = inputs[0]!;
     for (let l = 0; l < this.model.spec.numLayers; l++) {
-      const { sessions, feeds } = this.sessionsFor(l, rows);
+      const { sessions, feeds } = await this.sessionsFor(l, rows);
       const out = await sessions.forward.runDevice(l, { ...feeds, [LAYER.hidden]: last, [LAYER.mask]: m });
       if (!keep) dispose(last);
       last = out[LAYER.out]!;
@@ -148,7 +164,7 @@ export class LayerStack {
     const d = this.model.spec.hiddenSize;
     let grad: SessionValue = await this.toDevice(saved.rows ? tensor(this.dtype, [gradTop.length / d, d], gradTop) : this.hidden(gradTop, saved.mask));
     for (let l = this.model.spec.numLayers - 1; l >= 0; l--) {
-      const { sessions, feeds } = this.sessionsFor(l, saved.rows);
+      const { sessions, feeds } = await this.sessionsFor(l, saved.rows);
       const products = saved.products[l] ?? {};
       const out = await sessions.backward!.runDevice(l, { ...feeds, ...products, [LAYER.hidden]: saved.inputs[l]!, [LAYER.mask]: saved.mask, [LAYER.gradOut]: grad });
       dispose(saved.inputs[l]);
@@ -164,7 +180,7 @@ export class LayerStack {
   }
 
   async release(): Promise<void> {
-    for (const sessions of [this.layers, this.last]) {
+    for (const sessions of [this.layers, await this.last]) {
       await sessions?.forward.release();
       await sessions?.backward?.release();
     }

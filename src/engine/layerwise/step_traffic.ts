@@ -79,13 +79,15 @@ export function layerwiseStepTraffic(shape: TrafficShape, w: TrafficWorkload, on
   const headSent = rows + slices * K * (d * dt + 8) + 2 * rows + headWeights;
   const headFetched = rows + slices * K * (3 + d) * dt + rows;
   const headRuns = 2 + slices * chunks;
-  // The last layer runs on the label rows (layer_stack.ts): their ids go in with its forward and
-  // its backward, its output and the gradient fed back are [K, d] (with K = 0 it runs whole).
-  const rowIds = K > 0 ? K * 8 : 0;
-  const top = K > 0 ? rows : hidden;
+  // The last layer runs on the label rows where they are at most half of the rows
+  // (LayerStack.keepsRows): their ids go in with its forward and its backward, its output and
+  // the gradient fed back are [K, d]; otherwise it runs whole.
+  const kept = K > 0 && 2 * K <= rowCount(w.virtualTokens, w.batch, w.seqLen);
+  const rowIds = kept ? K * 8 : 0;
+  const top = kept ? rows : hidden;
   if (onDevice) {
     // Uploads: the mask, the row ids, h0, the top gradient; downloads: the top state, d loss / d h0.
-    return { sentBytes: mask + rowIds + hidden + top + headSent, fetchedBytes: hidden + top + headFetched, runs: 2 * L + 5 + (K > 0 ? 1 : 0) + headRuns };
+    return { sentBytes: mask + rowIds + hidden + top + headSent, fetchedBytes: hidden + top + headFetched, runs: 2 * L + 5 + (kept ? 1 : 0) + headRuns };
   }
   // Forward: hidden + mask + weights in, hidden out; backward: hidden + grad + mask + weights in,
   // grad out; the last layer's top and top gradient are `top`.

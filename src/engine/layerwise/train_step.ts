@@ -1,5 +1,6 @@
 import type { TokenizedExample } from '../data/example.js';
 import { labelledBatch } from '../graphs/feeds.js';
+import { rowCount } from '../graphs/rows.js';
 import { INPUT } from '../graphs/transformer.js';
 import type { LoadedModel } from '../models/load_model.js';
 import type { ModelSessionOptions } from '../runtime/model_session.js';
@@ -54,11 +55,11 @@ export class LayerwiseTrainStep {
     const [B, L] = batch.feeds[INPUT.ids]!.dims as [number, number];
     const ids = Array.from(batch.feeds[INPUT.ids]!.data as BigInt64Array, Number);
     const h0 = this.embedding.embed(prompt.data, n, ids, B, L, this.dtype);
-    // The label rows: the last layer runs on these alone, and the head reads its output in order.
+    // The label rows: the last layer runs on these alone where they are few, and the head then reads its output in order.
     const labelRows = batch.feeds[INPUT.positions]!;
     const labels = Array.from(batch.feeds[INPUT.labels]!.data as BigInt64Array);
     const K = labels.length;
-    const saved = await this.layers.forwardAll(h0, batch.feeds[INPUT.mask]!, true, K > 0 ? labelRows : undefined);
+    const saved = await this.layers.forwardAll(h0, batch.feeds[INPUT.mask]!, true, this.layers.keepsRows(K, rowCount(n, B, L)) ? labelRows : undefined);
     const topRows = saved.rows ? labels.map((_, k) => k) : Array.from(labelRows.data as BigInt64Array, Number);
     const { lossSum, grad: gradTop } = await this.head.lossAndGrad(saved.top, topRows, labels, lossScale / K);
     const gradH0 = await this.layers.backwardAll(saved, gradTop);

@@ -64,3 +64,20 @@ describe.each([['llama'], ['qwen3'], ['gpt2']] as const)('%s: last layer on kept
     }
   });
 });
+
+describe('when the last layer keeps rows (LayerStack.keepsRows)', () => {
+  it('only for a pass that reads at most half of the rows, and only when the stack was made for it', async () => {
+    const { model } = goldenCase(golden, 'llama', root);
+    const feeder = new WeightFeeder();
+    const kept = await LayerStack.create(model, feeder, { dtype: 'float64', backward: false, numVirtualTokens: 2, outputRows: true });
+    const whole = await LayerStack.create(model, feeder, { dtype: 'float64', backward: false, numVirtualTokens: 2 });
+    try {
+      expect([kept.keepsRows(0, 12), kept.keepsRows(1, 12), kept.keepsRows(6, 12), kept.keepsRows(7, 12), kept.keepsRows(12, 12)]).toEqual([false, true, true, false, false]);
+      expect(whole.keepsRows(1, 12)).toBe(false);
+    } finally {
+      await kept.release();
+      await whole.release();
+      feeder.close();
+    }
+  });
+});

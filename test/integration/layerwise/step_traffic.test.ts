@@ -19,15 +19,21 @@ const TRAFFIC_EXAMPLES: TokenizedExample[] = [
 ];
 
 describe('step traffic at the session boundary (CPU provider: the layer-wise step feeds everything from the host)', () => {
-  it.each([[2, 100], [undefined, undefined]])('equals the formula (head chunks of %s rows, slices of %s)', async (headChunkRows, headSliceRows) => {
+  // Few label rows (the last layer runs on them) and every row labelled (it runs whole).
+  const LM_EXAMPLES: TokenizedExample[] = TRAFFIC_EXAMPLES.map((e) => ({ ...e, labelStart: 1 }));
+  it.each([
+    [2, 100, TRAFFIC_EXAMPLES],
+    [undefined, undefined, TRAFFIC_EXAMPLES],
+    [undefined, undefined, LM_EXAMPLES],
+  ])('equals the formula (head chunks of %s rows, slices of %s)', async (headChunkRows, headSliceRows, examples) => {
     const model = loadModel(storiesModelDir());
     const n = 3;
     const prompt = softPrompt(n, 64, Float64Array.from({ length: n * 64 }, (_, i) => 0.2 * Math.cos(i)));
     const runner = await TrainStepRunner.create(model, n, { dtype: 'float32', strategy: 'layerwise-recompute', ...(headChunkRows ? { headChunkRows } : {}), ...(headSliceRows ? { headSliceRows } : {}) });
     try {
-      await runner.step(prompt, TRAFFIC_EXAMPLES);
+      await runner.step(prompt, examples);
       const before = trafficSnapshot();
-      const r = await runner.step(prompt, TRAFFIC_EXAMPLES);
+      const r = await runner.step(prompt, examples);
       const measured = trafficSince(before);
       const expected = layerwiseStepTraffic(trafficShapeOf(model), { batch: 2, seqLen: 10, virtualTokens: n, labelRows: r.numLabelTokens, dtype: 'float32', ...(headChunkRows ? { headChunkRows } : {}), ...(headSliceRows ? { headSliceRows } : {}) }, false);
       expect(measured).toEqual(expected);
