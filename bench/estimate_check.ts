@@ -33,21 +33,22 @@ const BENCH_MACHINE_BYTES = 23.5 * 2 ** 30;
 
 /**
  * Peaks measured on the 2-core, 24 GB bench machine (maxRSS of the bench's child process), on
- * the quiet machine after the soft prompt's rows went once per batch, with the workers' malloc
- * tunables; "kept": the plan kept the layer-wise weights on the host (SmolLM2 only).
+ * the quiet machine with the workers' malloc tunables, after the composite gradient rules, the
+ * handed-over attention operands and the last layer on kept rows (the 7B row is from before
+ * them); "kept": the plan kept the layer-wise weights on the host (SmolLM2 only).
  */
 const MEASURED: Row[] = [
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'keep', measuredMB: 4844, when: '2026-11-29 05:04' },
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-saved', resident: true, measuredMB: 1544, when: '2026-11-29 05:04' },
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-recompute', resident: true, measuredMB: 1053, when: '2026-11-29 05:04' },
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'lm', batch: 8, seqLen: 128, strategy: 'layerwise-saved', resident: true, measuredMB: 1582, when: '2026-11-29 05:04' },
-  { shape: SMOLLM_SHAPE, bytes: 4, task: 'lm', batch: 8, seqLen: 128, strategy: 'layerwise-recompute', resident: true, measuredMB: 1101, when: '2026-11-29 05:04' },
-  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'keep', measuredMB: 5624, when: '2026-11-29 05:11' },
-  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-saved', measuredMB: 926, when: '2026-11-29 05:11' },
-  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-recompute', measuredMB: 573, when: '2026-11-29 05:11' },
-  { shape: QWEN05_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-saved', measuredMB: 927, when: '2026-11-29 05:11' },
-  { shape: QWEN05_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-recompute', measuredMB: 555, when: '2026-11-29 05:11' },
-  { shape: QWEN15_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 128, strategy: 'layerwise-saved', measuredMB: 2148, when: '2026-11-29 04:47' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'keep', measuredMB: 4150, when: '2026-11-29 07:14' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-saved', resident: true, measuredMB: 1623, when: '2026-11-29 07:14' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'classification', batch: 8, seqLen: 128, labels: 256, strategy: 'layerwise-recompute', resident: true, measuredMB: 1115, when: '2026-11-29 07:14' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'lm', batch: 8, seqLen: 128, strategy: 'layerwise-saved', resident: true, measuredMB: 1586, when: '2026-11-29 07:14' },
+  { shape: SMOLLM_SHAPE, bytes: 4, task: 'lm', batch: 8, seqLen: 128, strategy: 'layerwise-recompute', resident: true, measuredMB: 1064, when: '2026-11-29 07:14' },
+  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'keep', measuredMB: 5156, when: '2026-11-29 07:03' },
+  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-saved', measuredMB: 920, when: '2026-11-29 07:03' },
+  { shape: QWEN05_SHAPE, bytes: 4, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-recompute', measuredMB: 545, when: '2026-11-29 07:03' },
+  { shape: QWEN05_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-saved', measuredMB: 923, when: '2026-11-29 07:03' },
+  { shape: QWEN05_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 90, strategy: 'layerwise-recompute', measuredMB: 550, when: '2026-11-29 07:03' },
+  { shape: QWEN15_SHAPE, bytes: 2, task: 'lm', batch: 4, seqLen: 128, strategy: 'layerwise-saved', measuredMB: 2128, when: '2026-11-29 07:03' },
   // Train step only (1635 MB); with evaluation and 20 generated tokens after it, 1702 MB.
   { shape: QWEN7_SHAPE, bytes: 2, task: 'lm', batch: 1, seqLen: 64, strategy: 'layerwise-saved', measuredMB: 1635, when: '2026-11-29 04:58' },
 ];
