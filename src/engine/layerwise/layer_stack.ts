@@ -60,9 +60,10 @@ async function layerSessions(model: LoadedModel, feeder: WeightFeeder, opts: Mod
  * layers stay there: per step only the first input, the mask, the top output, the top
  * gradient and the first layer's input gradient cross the bus.
  *
- * With `outputRows`, the last layer has sessions of its own that return only the rows the LM
- * head reads (the label rows): its output projection and MLP run on those rows alone
- * (graphs/layerwise/layer_graphs.ts `outputRows`), in the forward and in the backward.
+ * With `outputRows`, a pass that reads few rows (the LM head's label rows; keepsRows) runs the
+ * last layer with sessions of its own, made on first use, that return only those rows: its
+ * output projection and MLP run on them alone (graphs/layerwise/layer_graphs.ts `outputRows`),
+ * in the forward and in the backward.
  */
 export class LayerStack {
   /** The last layer's sessions on kept rows, made on first use (their arena is memory too). */
