@@ -28,8 +28,9 @@ export interface MemoryShape {
 
 /**
  * How a train step runs (src/engine/layerwise): 'keep' — one whole-model graph keeping every
- * activation; 'layerwise-saved' — layer by layer, keeping each layer's input and its weight
- * products (q, k, v, o, gate, up) for the backward; 'layerwise-recompute' — layer by layer,
+ * activation; 'layerwise-saved' — layer by layer, keeping each layer's input and what its
+ * forward computed (the o, gate and up products; queries, keys and values after RoPE, as many
+ * floats as the q, k, v products) for the backward; 'layerwise-recompute' — layer by layer,
  * keeping only each layer's input and recomputing the layer in the backward.
  */
 export type TrainStrategy = 'keep' | 'layerwise-saved' | 'layerwise-recompute';
@@ -130,7 +131,7 @@ export function residentWeightBytes(s: MemoryShape): number {
   return Math.ceil(fed * (s.feedBytesPerParam ?? F32));
 }
 
-/** The weight products 'layerwise-saved' keeps: q, k, v, o and the gated MLP's gate and up, for every layer. */
+/** What 'layerwise-saved' keeps per layer: o, the gated MLP's gate and up, and the attention's queries, keys and values (the size of q, k, v). */
 export function savedProductBytes(s: MemoryShape, rows: number): number {
   const q = s.numHeads * s.headDim;
   const kv = s.numKvHeads * s.headDim;

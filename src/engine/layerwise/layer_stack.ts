@@ -10,8 +10,9 @@ import type { HiddenArray } from './host_embedding.js';
 
 /**
  * How a layer's backward gets what its forward computed: 'recompute' re-runs the whole layer
- * from its saved input; 'saved' is handed the layer's weight products (q, k, v, o, gate, up)
- * kept from the forward and recomputes only the cheap rest (graphs/layerwise/saved_values.ts).
+ * from its saved input; 'saved' is handed what the layer's forward computed (its o, gate and up
+ * products and the attention's operands after RoPE) and recomputes only the cheap rest
+ * (graphs/layerwise/layer_graphs.ts buildSavedProductGraphs).
  */
 export type BackwardMode = 'recompute' | 'saved';
 
