@@ -53,6 +53,16 @@ async function layerSessions(model: LoadedModel, feeder: WeightFeeder, opts: Mod
 }
 
 /**
+ * Whether a pass that reads K of N rows should run the last layer on them alone: when K is at
+ * most half of N. Below that the saving (the output projection and MLP on N − K rows) outweighs
+ * a second pair of sessions, whose arena holds another layer's intermediates (language
+ * modelling, where K ≈ N, would pay that memory for nothing).
+ */
+export function lastLayerKeepsRows(K: number, N: number): boolean {
+  return K > 0 && 2 * K <= N;
+}
+
+/**
  * The decoder blocks run one layer at a time: one session for a layer's forward and (for
  * training) one for its backward, each fed the weights of the layer it runs for. Only the
  * L + 1 hidden states (and, in 'saved' mode, each layer's weight products) are kept between
@@ -90,14 +100,9 @@ export class LayerStack {
     return new LayerStack(model, opts.dtype, opts.numVirtualTokens, layers, makeLast, DeviceTransfer.for(opts.provider));
   }
 
-  /**
-   * Whether a pass that reads K of N rows should run the last layer on them: when K is at most
-   * half of N. Below that the saving (the output projection and MLP on N − K rows) outweighs a
-   * second pair of sessions, whose arena holds another layer's intermediates (language
-   * modelling, where K ≈ N, would pay that memory for nothing).
-   */
+  /** Whether a pass that reads K of N rows runs the last layer on them (lastLayerKeepsRows). */
   keepsRows(K: number, N: number): boolean {
-    return this.makeLast !== undefined && K > 0 && 2 * K <= N;
+    return this.makeLast !== undefined && lastLayerKeepsRows(K, N);
   }
 
   /** Hidden states [n + B·L, d] for the tokens' mask [B, L] (graphs/rows.ts). */

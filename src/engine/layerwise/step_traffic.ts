@@ -6,6 +6,7 @@ import type { LoadedModel } from '../models/load_model.js';
 import type { Traffic } from '../runtime/traffic.js';
 import { feedDTypeOf } from '../weights/weight_stream.js';
 import { headChunkRows, headSliceRows } from './head_chunks.js';
+import { lastLayerKeepsRows } from './layer_stack.js';
 
 /** What decides a step's host↔device traffic: sizes of one layer's and the head's fed weights. */
 export interface TrafficShape {
@@ -79,10 +80,10 @@ export function layerwiseStepTraffic(shape: TrafficShape, w: TrafficWorkload, on
   const headSent = rows + slices * K * (d * dt + 8) + 2 * rows + headWeights;
   const headFetched = rows + slices * K * (3 + d) * dt + rows;
   const headRuns = 2 + slices * chunks;
-  // The last layer runs on the label rows where they are at most half of the rows
-  // (LayerStack.keepsRows): their ids go in with its forward and its backward, its output and
-  // the gradient fed back are [K, d]; otherwise it runs whole.
-  const kept = K > 0 && 2 * K <= rowCount(w.virtualTokens, w.batch, w.seqLen);
+  // The last layer runs on the label rows where they are few (layer_stack.ts): their ids go in
+  // with its forward and its backward, its output and the gradient fed back are [K, d];
+  // otherwise it runs whole.
+  const kept = lastLayerKeepsRows(K, rowCount(w.virtualTokens, w.batch, w.seqLen));
   const rowIds = kept ? K * 8 : 0;
   const top = kept ? rows : hidden;
   if (onDevice) {
